@@ -1,0 +1,101 @@
+using Fcn.MLNet.Data;
+using Fcn.MLNet.Imaging;
+using Microsoft.ML;
+
+namespace Fcn.MLNet.Evaluation;
+
+/// <summary>Semantic segmentation tasks of an <see cref="MLContext"/>: <c>mlContext.SemanticSegmentation()</c>.</summary>
+public sealed class SemanticSegmentationCatalog
+{
+    internal SemanticSegmentationCatalog(MLContext context) => Context = context;
+
+    /// <summary>The context this catalog belongs to.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>
+    /// Scores predicted class maps against ground truth over a whole dataset, streaming one row at a time, and
+    /// returns the FCN paper's metrics. The label column holds either mask file paths (text; read by
+    /// <see cref="MaskReader"/>) or integer vectors; the prediction column holds integer vectors (as produced by
+    /// SegmentFcn) or prediction file paths. When the prediction column has a companion <c>…Height</c> column,
+    /// mask and prediction sizes are compared as width×height.
+    /// </summary>
+    /// <param name="data">Rows with labels and predictions.</param>
+    /// <param name="numberOfClasses">n_cl; true labels must be in [0, n_cl) or the ignore label.</param>
+    /// <param name="labelColumnName">Ground-truth column.</param>
+    /// <param name="predictedColumnName">Predicted class-map column.</param>
+    /// <param name="ignoreLabel">True label that is not scored (255 in PASCAL VOC); null to ignore none.</param>
+    /// <param name="colors">Colour→class table for RGB masks.</param>
+    /// <param name="classNames">Names to attach to the metrics.</param>
+    public SemanticSegmentationMetrics Evaluate(IDataView data, int numberOfClasses, string labelColumnName = "Label",
+        string predictedColumnName = "Segmentation", int? ignoreLabel = 255, ColorClassTable? colors = null,
+        IReadOnlyList<string>? classNames = null)
+    {
+        var matrix = new SegmentationConfusionMatrix(numberOfClasses);
+        var label = data.Schema.GetColumnOrNull(labelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(labelColumnName), $"Label column '{labelColumnName}' not found.");
+        var predicted = data.Schema.GetColumnOrNull(predictedColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(predictedColumnName), $"Prediction column '{predictedColumnName}' not found.");
+        var height = data.Schema.GetColumnOrNull(predictedColumnName + "Height");
+        var width = data.Schema.GetColumnOrNull(predictedColumnName + "Width");
+        bool hasSize = height is { Type: var ht } && ht == Microsoft.ML.Data.NumberDataViewType.Int32
+            && width is { Type: var wt } && wt == Microsoft.ML.Data.NumberDataViewType.Int32;
+
+        var active = new List<DataViewSchema.Column> { label, predicted };
+        if (hasSize) active.AddRange(new[] { height!.Value, width!.Value });
+        using var cursor = data.GetRowCursor(active);
+        var readLabel = LabelMapColumn.Getter(cursor, label, colors, ignoreLabel, "label");
+        var readPrediction = LabelMapColumn.Getter(cursor, predicted, colors, ignoreLabel, "prediction");
+        var getHeight = hasSize ? cursor.GetGetter<int>(height!.Value) : null;
+        var getWidth = hasSize ? cursor.GetGetter<int>(width!.Value) : null;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            var (truth, truthSize, source) = readLabel(row);
+            var (prediction, predictedSize, predictionSource) = readPrediction(row);
+            if (getHeight is not null && getWidth is not null)
+            {
+                int h = 0, w = 0;
+                getHeight(ref h);
+                getWidth(ref w);
+                predictedSize ??= (w, h);
+            }
+            if (truthSize is { } ts && predictedSize is { } ps && ts != ps)
+                throw new InvalidDataException($"{source}: mask is {ts.Width}x{ts.Height} but the prediction ({predictionSource}) is {ps.Width}x{ps.Height}.");
+            matrix.Add(truth, prediction, ignoreLabel, source);
+            row++;
+        }
+        return matrix.ToMetrics(classNames);
+    }
+
+    /// <summary>
+    /// Scores a folder of predicted index PNGs against a folder of masks, pairing files by stem. Every mask needs a
+    /// prediction; extra prediction files (e.g. <c>*.color.png</c>) are ignored. Streams one pair at a time.
+    /// </summary>
+    public SemanticSegmentationMetrics EvaluateFolders(string masksFolder, string predictionsFolder, int numberOfClasses,
+        int? ignoreLabel = 255, ColorClassTable? colors = null, IReadOnlyList<string>? classNames = null,
+        IProgress<int>? progress = null)
+    {
+        var pairs = FilePairs.Pair(masksFolder, predictionsFolder, FilePairs.MaskExtensions, imageRole: "masks", maskRole: "prediction");
+        var matrix = new SegmentationConfusionMatrix(numberOfClasses);
+        int done = 0;
+        foreach (var pair in pairs)
+        {
+            var truth = MaskReader.Read(pair.ImagePath, colors);
+            var prediction = MaskReader.Read(pair.MaskPath);
+            if (truth.Width != prediction.Width || truth.Height != prediction.Height)
+                throw new InvalidDataException(
+                    $"{pair.ImagePath}: mask is {truth.Width}x{truth.Height} but the prediction {pair.MaskPath} is {prediction.Width}x{prediction.Height}.");
+            matrix.Add(truth.Labels, prediction.Labels, ignoreLabel, pair.ImagePath);
+            progress?.Report(++done);
+        }
+        return matrix.ToMetrics(classNames);
+    }
+}
+
+/// <summary>Adds <c>mlContext.SemanticSegmentation()</c>.</summary>
+public static class SemanticSegmentationMLContextExtensions
+{
+    /// <summary>The semantic segmentation catalog: evaluation (and, with Fcn.MLNet.Training, trainers).</summary>
+    public static SemanticSegmentationCatalog SemanticSegmentation(this MLContext context) =>
+        new(context ?? throw new ArgumentNullException(nameof(context)));
+}

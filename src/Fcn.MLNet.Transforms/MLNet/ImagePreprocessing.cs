@@ -1,0 +1,80 @@
+using System.Text.Json;
+
+namespace Fcn.MLNet;
+
+/// <summary>Order of the colour channels fed to the model.</summary>
+public enum ChannelOrder
+{
+    /// <summary>Red, green, blue (torchvision models).</summary>
+    Rgb,
+
+    /// <summary>Blue, green, red (Caffe models, e.g. the reference FCNs).</summary>
+    Bgr,
+}
+
+/// <summary>
+/// How pixels become model input: <c>x = (pixel · Scale − Mean[c]) / Std[c]</c>, channels in
+/// <see cref="ChannelOrder"/>, pixel values 0–255. Mean and Std are listed in the model's channel order.
+/// </summary>
+public sealed record ImagePreprocessing
+{
+    /// <summary>Multiplies raw 0–255 pixel values first (e.g. 1/255).</summary>
+    public float Scale { get; init; } = 1f;
+
+    /// <summary>Per-channel mean subtracted after scaling (three values, model channel order).</summary>
+    public float[] Mean { get; init; } = { 0f, 0f, 0f };
+
+    /// <summary>Per-channel standard deviation divided by last (three values, model channel order).</summary>
+    public float[] Std { get; init; } = { 1f, 1f, 1f };
+
+    /// <summary>Channel order the model expects.</summary>
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
+
+    /// <summary>Identity preprocessing: RGB, values 0–255.</summary>
+    public static ImagePreprocessing None { get; } = new();
+
+    /// <summary>torchvision's ImageNet normalisation: RGB, scale 1/255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).</summary>
+    public static ImagePreprocessing ImageNet { get; } = new()
+    {
+        Scale = 1f / 255f,
+        Mean = new[] { 0.485f, 0.456f, 0.406f },
+        Std = new[] { 0.229f, 0.224f, 0.225f },
+    };
+
+    /// <summary>The Caffe reference FCN's input: BGR, values 0–255 minus the mean (104.007, 116.669, 122.679).</summary>
+    public static ImagePreprocessing CaffeFcn { get; } = new()
+    {
+        ChannelOrder = ChannelOrder.Bgr,
+        Mean = new[] { 104.00698793f, 116.66876762f, 122.67891434f },
+    };
+
+    /// <summary>Throws when the values cannot describe a 3-channel normalisation.</summary>
+    public void Validate()
+    {
+        if (Mean is not { Length: 3 }) throw new ArgumentException($"Preprocessing mean needs 3 values, got {Mean?.Length ?? 0}.");
+        if (Std is not { Length: 3 }) throw new ArgumentException($"Preprocessing std needs 3 values, got {Std?.Length ?? 0}.");
+        if (Std.Any(s => s == 0 || !float.IsFinite(s))) throw new ArgumentException("Preprocessing std values must be finite and non-zero.");
+        if (!float.IsFinite(Scale) || Scale == 0) throw new ArgumentException("Preprocessing scale must be finite and non-zero.");
+    }
+
+    /// <summary>True when the normalisation changes nothing.</summary>
+    public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
+
+    /// <summary>JSON form, as stored in a wrapped model's metadata.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new
+    {
+        scale = Scale, mean = Mean, std = Std, channelOrder = ChannelOrder.ToString().ToLowerInvariant(),
+    });
+
+    /// <summary>Parses a comma-separated triple such as <c>0.485,0.456,0.406</c>.</summary>
+    public static float[] ParseTriple(string text, string what)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]))
+                throw new FormatException($"{what}: '{parts[i]}' is not a number (expected three comma-separated numbers, got '{text}').");
+        if (values.Length != 3) throw new FormatException($"{what}: expected three comma-separated numbers, got '{text}'.");
+        return values;
+    }
+}

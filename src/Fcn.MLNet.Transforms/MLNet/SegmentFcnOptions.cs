@@ -1,0 +1,48 @@
+namespace Fcn.MLNet;
+
+/// <summary>Options of <see cref="SegmentFcnEstimator"/>: the model, its preprocessing, and the columns.</summary>
+public sealed class SegmentFcnOptions
+{
+    /// <summary>Path of the ONNX model. Either this or <see cref="ModelBytes"/> must be set.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>The ONNX model as bytes (e.g. just trained). Either this or <see cref="ModelPath"/> must be set.</summary>
+    public byte[]? ModelBytes { get; set; }
+
+    /// <summary>Image column (an <c>MLImage</c> of any size, e.g. from <c>LoadImages</c>).</summary>
+    public string InputColumnName { get; set; } = "Image";
+
+    /// <summary>Output class map: a variable-length <c>int</c> vector of H·W class indices, row-major.</summary>
+    public string OutputColumnName { get; set; } = "Segmentation";
+
+    /// <summary>Output column with the map's height (int). Default: output column name + "Height".</summary>
+    public string? HeightColumnName { get; set; }
+
+    /// <summary>Output column with the map's width (int). Default: output column name + "Width".</summary>
+    public string? WidthColumnName { get; set; }
+
+    /// <summary>When set, a float vector column with the winning class's score per pixel (as the model scores it).</summary>
+    public string? ScoreColumnName { get; set; }
+
+    /// <summary>When set, an image column with the class map drawn in the PASCAL VOC palette.</summary>
+    public string? ColorizedColumnName { get; set; }
+
+    /// <summary>Pixel normalisation and channel order the model expects.</summary>
+    public ImagePreprocessing Preprocessing { get; set; } = ImagePreprocessing.None;
+
+    /// <summary>Class names; when null they are read from the model's metadata_props, if present.</summary>
+    public IReadOnlyList<string>? ClassNames { get; set; }
+
+    /// <summary>Name of the score output, for models with several outputs (e.g. torchvision's "out" and "aux").</summary>
+    public string? ScoresOutputName { get; set; }
+
+    /// <summary>GPU device for ONNX Runtime, or null for CPU.</summary>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>Fall back to CPU when the GPU cannot be used.</summary>
+    public bool FallbackToCpu { get; set; }
+
+    internal string ResolvedHeightColumn => HeightColumnName ?? OutputColumnName + "Height";
+
+    internal string ResolvedWidthColumn => WidthColumnName ?? OutputColumnName + "Width";
+}

@@ -1,0 +1,127 @@
+using Fcn.MLNet.Onnx.Proto;
+using DataType = Fcn.MLNet.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Fcn.MLNet.Onnx;
+
+/// <summary>
+/// Wraps an FCN into the graph SegmentFcn runs inside ML.NET. ML.NET's ONNX transformer accepts only one unknown
+/// dimension per input, so the image enters flat: <c>pixels: float[1, 3·H·W]</c> (planar, model channel order,
+/// raw 0–255) and <c>size: int64[2] = (H, W)</c>. The wrapper reshapes, normalises, runs the FCN, resizes coarse
+/// scores bilinearly with half-pixel centres to H×W, and emits the per-pixel argmax (and optionally its score)
+/// flattened row-major.
+/// </summary>
+public static class SegmentationGraph
+{
+    /// <summary>Flat planar pixels input, <c>float[1, 3·H·W]</c>.</summary>
+    public const string PixelsInput = "__FcnPixels";
+
+    /// <summary>Image size input, <c>int64[2]</c> = (H, W).</summary>
+    public const string SizeInput = "__FcnSize";
+
+    /// <summary>Class map output, <c>int32[H·W]</c>.</summary>
+    public const string ClassesOutput = "__FcnClasses";
+
+    /// <summary>Winning-class score output, <c>float[H·W]</c>.</summary>
+    public const string ScoreOutput = "__FcnScore";
+
+    /// <summary>
+    /// Builds the wrapped model. The FCN's nodes and initializers are kept as they are; only its image input is
+    /// rewired and its outputs replaced. <paramref name="classNames"/> (when given) are stored in metadata_props.
+    /// </summary>
+    public static ModelProto Wrap(ModelProto fcn, FcnModelContract contract, ImagePreprocessing preprocessing,
+        bool emitScore, IReadOnlyList<string>? classNames)
+    {
+        preprocessing.Validate();
+        var model = fcn.Clone();
+        var g = model.Graph;
+        foreach (var reserved in new[] { PixelsInput, SizeInput, ClassesOutput, ScoreOutput })
+            if (g.Node.Any(n => n.Output.Contains(reserved)) || g.Initializer.Any(t => t.Name == reserved))
+                throw new InvalidDataException($"The model already uses the name '{reserved}', reserved by SegmentFcn.");
+
+        var b = new OnnxGraphBuilder(g); // reserves every existing name, the FCN's input and outputs included
+        g.Input.Remove(g.Input.First(i => i.Name == contract.InputName));
+        g.Output.Clear();
+        g.ValueInfo.Clear(); // stale shapes of the FCN's values; ORT infers them again.
+        int fcnNodeCount = g.Node.Count;
+        b.AddInput(PixelsInput, DataType.Float, 1, "pixels");
+        b.AddInput(SizeInput, DataType.Int64, 2);
+
+        // pixels [1, 3HW] -> x [1, 3, H, W], then x·a + b with a = scale/std, b = −mean/std.
+        string shape = b.Node("Concat", new[] { b.AddInt64s("one_three", new long[] { 1, 3 }, 2), SizeInput }, OnnxAttribute.Int("axis", 0));
+        string x = b.NamedNode("Reshape", "image", new[] { PixelsInput, shape });
+        if (!preprocessing.IsIdentity)
+        {
+            var mul = new float[3];
+            var add = new float[3];
+            for (int c = 0; c < 3; c++)
+            {
+                mul[c] = preprocessing.Scale / preprocessing.Std[c];
+                add[c] = -preprocessing.Mean[c] / preprocessing.Std[c];
+            }
+            x = b.Node("Mul", new[] { x, b.AddFloats("norm_scale", mul, 1, 3, 1, 1) });
+            x = b.NamedNode("Add", "normalized_image", new[] { x, b.AddFloats("norm_shift", add, 1, 3, 1, 1) });
+        }
+        RewireInput(g, contract.InputName, x);
+        MoveToFront(g, fcnNodeCount); // keep the node list topologically sorted
+
+        string scores = contract.OutputName;
+        if (!contract.OutputMatchesInputSize)
+            scores = ResizeToInput(b, scores, contract.Opset);
+
+        long[] flat = { -1 };
+        string classes = b.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        classes = b.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
+        string flatShape = b.AddInt64s("flat", flat, 1);
+        AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, DataType.Int32);
+
+        if (emitScore)
+        {
+            string best = contract.Opset >= 18
+                ? b.Node("ReduceMax", new[] { scores, b.AddInt64s("class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
+                : b.Node("ReduceMax", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
+            AddNamedOutput(b, "Reshape", ScoreOutput, new[] { best, flatShape }, DataType.Float);
+        }
+
+        if (classNames is not null) ModelMetadata.WriteClassNames(model, classNames);
+        if (contract.NumberOfClasses is int k) OnnxModelFile.SetMetadata(model, ModelMetadata.NumberOfClassesKey, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
+        return model;
+    }
+
+    /// <summary>Bilinear resize of <c>[N, C, h, w]</c> scores to the input's H×W, half-pixel centres.</summary>
+    private static string ResizeToInput(OnnxGraphBuilder b, string scores, long opset)
+    {
+        string shape = b.Node("Shape", new[] { scores });
+        string nc = b.Node("Slice", new[] { shape, b.AddInt64s("slice_start", new long[] { 0 }, 1), b.AddInt64s("slice_end", new long[] { 2 }, 1) });
+        string sizes = b.Node("Concat", new[] { nc, SizeInput }, OnnxAttribute.Int("axis", 0));
+        // Opsets 11–12 require roi and scales as (empty) tensors; from 13 on they may be omitted.
+        string roi = opset >= 13 ? "" : b.AddFloats("resize_roi", ReadOnlySpan<float>.Empty, 0);
+        string scales = opset >= 13 ? "" : b.AddFloats("resize_scales", ReadOnlySpan<float>.Empty, 0);
+        return b.NamedNode("Resize", "upsampled_scores", new[] { scores, roi, scales, sizes },
+            OnnxAttribute.String("mode", "linear"),
+            OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+    }
+
+    private static void AddNamedOutput(OnnxGraphBuilder b, string opType, string name, string[] inputs, DataType type)
+    {
+        var node = new NodeProto { OpType = opType, Name = b.UniqueName(name + "_node") };
+        node.Input.AddRange(inputs);
+        node.Output.Add(name);
+        b.Graph.Node.Add(node);
+        b.AddOutput(name, type, "pixel_count");
+    }
+
+    private static void MoveToFront(GraphProto g, int firstNew)
+    {
+        var added = g.Node.Skip(firstNew).ToList();
+        for (int i = g.Node.Count - 1; i >= firstNew; i--) g.Node.RemoveAt(i);
+        for (int i = 0; i < added.Count; i++) g.Node.Insert(i, added[i]);
+    }
+
+    private static void RewireInput(GraphProto g, string from, string to)
+    {
+        foreach (var node in g.Node)
+            for (int i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == from) node.Input[i] = to;
+    }
+}
