@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Fcn.Cli;
+
+/// <summary>Bad command-line usage: printed with the usage text, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// Parsed <c>--name value</c> options and <c>--flag</c> switches of one command. Every option must be declared;
+/// reading marks it used, and <see cref="RejectUnknown"/> reports anything the command did not read.
+/// </summary>
+public sealed class CommandLine
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public CommandLine(IEnumerable<string> args, IReadOnlySet<string> flags)
+    {
+        using var e = args.GetEnumerator();
+        while (e.MoveNext())
+        {
+            string arg = e.Current;
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+                throw new UsageException($"unexpected argument '{arg}'");
+            string name = arg[2..];
+            string? value = null;
+            if (!flags.Contains(name))
+            {
+                if (!e.MoveNext() || e.Current.StartsWith("--", StringComparison.Ordinal))
+                    throw new UsageException($"--{name} needs a value");
+                value = e.Current;
+            }
+            if (!_values.TryAdd(name, value)) throw new UsageException($"--{name} given twice");
+        }
+    }
+
+    public bool Has(string name)
+    {
+        _read.Add(name);
+        return _values.ContainsKey(name);
+    }
+
+    public bool Flag(string name) => Has(name);
+
+    public string? Optional(string name) => Has(name) ? _values[name] : null;
+
+    public string Required(string name) => Optional(name) ?? throw new UsageException($"--{name} is required");
+
+    public int? OptionalInt(string name) => Optional(name) is { } s ? ParseInt(name, s) : null;
+
+    public int RequiredInt(string name) => ParseInt(name, Required(name));
+
+    public float? OptionalFloat(string name) =>
+        Optional(name) is { } s
+            ? float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--{name}: '{s}' is not a number")
+            : null;
+
+    /// <summary>Throws for any option given but never read by the command.</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _values.Keys.Where(k => !_read.Contains(k)).ToList();
+        if (unknown.Count > 0) throw new UsageException($"unknown option --{unknown[0]}");
+    }
+
+    private static int ParseInt(string name, string s) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--{name}: '{s}' is not an integer");
+}

@@ -1,0 +1,57 @@
+using Fcn.MLNet;
+using Fcn.MLNet.Data;
+using Fcn.MLNet.Evaluation;
+using Microsoft.ML;
+
+namespace Fcn.Cli.Commands;
+
+/// <summary><c>fcn evaluate</c>: the paper's metrics for prediction PNGs, or for a model run on images.</summary>
+internal static class EvaluateCommand
+{
+    public const string Usage =
+        "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file>]\n" +
+        "             (--predictions <folder> | --model <file> --images <folder> " + ModelArguments.Usage + ")";
+
+    public static readonly string[] Flags = ModelArguments.Flags;
+
+    public sealed class Row
+    {
+        public string ImagePath { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
+
+    public static int Run(CommandLine cl)
+    {
+        string masks = cl.Required("masks");
+        int classes = cl.RequiredInt("num-classes");
+        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
+        int ignore = cl.OptionalInt("ignore-label") ?? 255;
+        string? json = cl.Optional("json");
+        string? predictions = cl.Optional("predictions"), modelPath = cl.Optional("model"), images = cl.Optional("images");
+        var ml = new MLContext();
+
+        SemanticSegmentationMetrics metrics;
+        if (predictions is not null)
+        {
+            if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
+            if (ModelArguments.AnyPreprocessingFlag(cl)) throw new UsageException("preprocessing flags need --model");
+            cl.RejectUnknown();
+            metrics = ml.SemanticSegmentation().EvaluateFolders(masks, predictions, classes, ignore,
+                progress: new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored")));
+        }
+        else
+        {
+            if (modelPath is null || images is null) throw new UsageException("give either --predictions or --model with --images");
+            var spec = ModelArguments.Parse(cl, modelPath);
+            cl.RejectUnknown();
+            var model = spec.Load(ml);
+            var pairs = FilePairs.Pair(images, masks);
+            var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new Row { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transform(data), classes, "Label", "Segmentation", ignore);
+        }
+        Console.Error.WriteLine();
+        Console.WriteLine(metrics);
+        if (json is not null) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
+        return 0;
+    }
+}

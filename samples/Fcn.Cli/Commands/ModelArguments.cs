@@ -1,0 +1,71 @@
+using Fcn.MLNet;
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Scoring;
+using Microsoft.ML;
+
+namespace Fcn.Cli.Commands;
+
+/// <summary>The preprocessing flags shared by predict, evaluate and import, and model loading by extension.</summary>
+internal static class ModelArguments
+{
+    public const string Usage = "[--scale S] [--mean a,b,c] [--std a,b,c] [--bgr]";
+
+    public static readonly string[] Flags = { "bgr" };
+
+    public static bool AnyPreprocessingFlag(CommandLine cl) =>
+        cl.Has("scale") | cl.Has("mean") | cl.Has("std") | cl.Flag("bgr");
+
+    public static ImagePreprocessing Preprocessing(CommandLine cl)
+    {
+        try
+        {
+            var p = new ImagePreprocessing
+            {
+                Scale = cl.OptionalFloat("scale") ?? 1f,
+                Mean = cl.Optional("mean") is { } m ? ImagePreprocessing.ParseTriple(m, "--mean") : new[] { 0f, 0f, 0f },
+                Std = cl.Optional("std") is { } s ? ImagePreprocessing.ParseTriple(s, "--std") : new[] { 1f, 1f, 1f },
+                ChannelOrder = cl.Flag("bgr") ? ChannelOrder.Bgr : ChannelOrder.Rgb,
+            };
+            p.Validate();
+            return p;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Reads the model flags (so unknown options can be reported before any work): a .zip (from import or a
+    /// trainer) is used as saved, a .onnx is wrapped with the given preprocessing.
+    /// </summary>
+    public static ModelSpec Parse(CommandLine cl, string modelPath)
+    {
+        string ext = Path.GetExtension(modelPath).ToLowerInvariant();
+        if (ext == ".zip")
+        {
+            if (AnyPreprocessingFlag(cl))
+                throw new UsageException("preprocessing flags apply to .onnx models; a .zip carries its own preprocessing");
+            return new ModelSpec(modelPath, null);
+        }
+        if (ext != ".onnx") throw new UsageException($"--model must be a .onnx or .zip file, got '{modelPath}'");
+        return new ModelSpec(modelPath, Preprocessing(cl));
+    }
+}
+
+/// <summary>A model file and, for .onnx, its preprocessing.</summary>
+internal sealed record ModelSpec(string Path, ImagePreprocessing? Preprocessing)
+{
+    /// <summary>Loads the model as a scoring pipeline over <c>ImagePath</c>.</summary>
+    public ITransformer Load(MLContext ml)
+    {
+        if (Preprocessing is null)
+        {
+            if (!File.Exists(Path)) throw new FileNotFoundException($"model not found: {Path}", Path);
+            var model = ml.Model.Load(Path, out var schema);
+            SegmentationScoring.RequireImagePathInput(schema, Path);
+            return model;
+        }
+        return SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing });
+    }
+}

@@ -1,0 +1,54 @@
+using Fcn.MLNet.Data;
+using Fcn.MLNet.Imaging;
+using Fcn.MLNet.Scoring;
+using Microsoft.ML;
+
+namespace Fcn.Cli.Commands;
+
+/// <summary><c>fcn predict</c>: class-map PNGs (and optionally colorized masks and overlays) for images.</summary>
+internal static class PredictCommand
+{
+    public const string Usage =
+        "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
+        "             " + ModelArguments.Usage + " [--colorize] [--overlay]";
+
+    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "colorize", "overlay" }).ToArray();
+
+    public static int Run(CommandLine cl)
+    {
+        string modelPath = cl.Required("model"), input = cl.Required("input"), output = cl.Required("output");
+        bool colorize = cl.Flag("colorize"), overlay = cl.Flag("overlay");
+        var spec = ModelArguments.Parse(cl, modelPath);
+        cl.RejectUnknown();
+        var ml = new MLContext();
+        var model = spec.Load(ml);
+
+        var images = ListImages(input);
+        var palette = ColorPalette.PascalVoc();
+        Directory.CreateDirectory(output);
+        int done = 0;
+        foreach (var result in SegmentationScoring.Score(ml, model, images))
+        {
+            string stem = Path.GetFileNameWithoutExtension(result.ImagePath);
+            MaskWriter.WriteIndexPng(Path.Combine(output, stem + ".png"), result.ClassMap);
+            if (colorize) MaskWriter.WriteColorPng(Path.Combine(output, stem + ".color.png"), result.ClassMap, palette);
+            if (overlay)
+            {
+                var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath);
+                MaskWriter.WriteOverlay(Path.Combine(output, stem + ".overlay.png"), w, h, rgb, result.ClassMap, palette);
+            }
+            Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}");
+        }
+        Console.WriteLine($"wrote {done} class map(s) to {Path.GetFullPath(output)}");
+        return 0;
+    }
+
+    private static IReadOnlyList<string> ListImages(string input)
+    {
+        if (File.Exists(input)) return new[] { Path.GetFullPath(input) };
+        if (!Directory.Exists(input)) throw new FileNotFoundException($"input not found: {input}", input);
+        var files = FilePairs.ByStem(input, FilePairs.ImageExtensions, "input").Values.Select(Path.GetFullPath).ToList();
+        if (files.Count == 0) throw new InvalidDataException($"input folder {input} holds no images ({string.Join(", ", FilePairs.ImageExtensions)})");
+        return files;
+    }
+}

@@ -1,0 +1,42 @@
+using Fcn.Cli;
+using Fcn.Cli.Commands;
+
+var commands = new Dictionary<string, (Func<CommandLine, int> Run, string[] Flags, string Usage)>(StringComparer.Ordinal)
+{
+    ["predict"] = (PredictCommand.Run, PredictCommand.Flags, PredictCommand.Usage),
+    ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Flags, EvaluateCommand.Usage),
+    ["import"] = (ImportCommand.Run, ImportCommand.Flags, ImportCommand.Usage),
+};
+string usage = "usage:\n" + string.Join("\n", commands.Values.Select(c => "  " + c.Usage.Replace("\n", "\n  ")));
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(usage);
+    return args.Length == 0 ? 2 : 0;
+}
+if (!commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine($"fcn: unknown command '{args[0]}'\n{usage}");
+    return 2;
+}
+try
+{
+    return command.Run(new CommandLine(args.Skip(1), new HashSet<string>(command.Flags)));
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"fcn {args[0]}: {e.Message}\nusage:\n  {command.Usage.Replace("\n", "\n  ")}");
+    return 2;
+}
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
+{
+    Console.Error.WriteLine($"fcn {args[0]}: {Innermost(e).Message}");
+    return 1;
+}
+
+static Exception Innermost(Exception e)
+{
+    // ML.NET wraps errors raised while scoring (e.g. a missing image) — report the one that says what happened.
+    while (e.InnerException is not null && e is InvalidOperationException or System.Reflection.TargetInvocationException) e = e.InnerException;
+    return e;
+}

@@ -1,0 +1,98 @@
+using Fcn.MLNet.Imaging;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Fcn.MLNet.Scoring;
+
+/// <summary>One scored image: its path and its class map.</summary>
+public sealed record SegmentedImage(string ImagePath, LabelMap ClassMap);
+
+/// <summary>A row holding the path of an image file: the input of every Fcn.MLNet model zip.</summary>
+public sealed class ImagePathRow
+{
+    /// <summary>Name of the path column in saved models.</summary>
+    public const string ColumnName = "ImagePath";
+
+    /// <summary>Absolute or working-directory-relative image path.</summary>
+    public string ImagePath { get; set; } = "";
+}
+
+/// <summary>Batch scoring of image files with a fitted or loaded segmentation pipeline.</summary>
+public static class SegmentationScoring
+{
+    /// <summary>
+    /// The pipeline <c>LoadImages(ImagePath) → SegmentFcn</c> fitted for <paramref name="options"/>: the model
+    /// form that <c>fcn import</c> saves and <see cref="Score"/> runs.
+    /// </summary>
+    public static TransformerChain<ITransformer> BuildFilePipeline(MLContext ml, SegmentFcnOptions options)
+    {
+        options.InputColumnName = "Image";
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>());
+        var chain = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: ImagePathRow.ColumnName)
+            .Append(ml.Transforms.SegmentFcn(options))
+            .Fit(empty);
+        return new TransformerChain<ITransformer>(chain.Cast<ITransformer>().ToArray());
+    }
+
+    /// <summary>
+    /// Streams class maps for <paramref name="imagePaths"/> through <paramref name="model"/>, whose input must be
+    /// a text column <c>ImagePath</c>. One image is held at a time.
+    /// </summary>
+    public static IEnumerable<SegmentedImage> Score(MLContext ml, ITransformer model, IEnumerable<string> imagePaths,
+        string outputColumnName = "Segmentation")
+    {
+        var data = ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImagePathRow { ImagePath = p }));
+        var scored = model.Transform(data);
+        var map = scored.Schema.GetColumnOrNull(outputColumnName)
+            ?? throw new InvalidOperationException($"The model gives no column '{outputColumnName}'; it gives {string.Join(", ", scored.Schema.Select(c => c.Name))}.");
+        var height = scored.Schema[outputColumnName + "Height"];
+        var width = scored.Schema[outputColumnName + "Width"];
+        var path = scored.Schema[ImagePathRow.ColumnName];
+        using var cursor = scored.GetRowCursor(new[] { map, height, width, path });
+        var getMap = cursor.GetGetter<VBuffer<int>>(map);
+        var getHeight = cursor.GetGetter<int>(height);
+        var getWidth = cursor.GetGetter<int>(width);
+        var getPath = cursor.GetGetter<ReadOnlyMemory<char>>(path);
+        VBuffer<int> buffer = default;
+        ReadOnlyMemory<char> p = default;
+        int h = 0, w = 0;
+        while (cursor.MoveNext())
+        {
+            getMap(ref buffer);
+            getHeight(ref h);
+            getWidth(ref w);
+            getPath(ref p);
+            yield return new SegmentedImage(p.ToString(), new LabelMap(w, h, buffer.DenseValues().ToArray()));
+        }
+    }
+
+    /// <summary>Checks that a loaded model takes image paths; the message names the model and what it takes instead.</summary>
+    public static void RequireImagePathInput(DataViewSchema inputSchema, string modelName)
+    {
+        var column = inputSchema?.GetColumnOrNull(ImagePathRow.ColumnName);
+        if (column is null || column.Value.Type is not TextDataViewType)
+            throw new InvalidDataException(
+                $"{modelName}: expected a model whose input is a text column '{ImagePathRow.ColumnName}' (as `fcn import` writes); " +
+                $"its input columns are {(inputSchema is null ? "unknown" : string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})")))}.");
+    }
+
+    /// <summary>Reads an image file as packed RGB bytes (for overlays).</summary>
+    public static (int Width, int Height, byte[] Rgb) ReadRgb(string imagePath)
+    {
+        using var image = MLImage.CreateFromFile(imagePath);
+        int w = image.Width, h = image.Height;
+        var pixels = image.Pixels;
+        int stride = pixels.Length / h;
+        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
+        var rgb = new byte[3 * w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int s = y * stride + 4 * x, d = 3 * (y * w + x);
+                rgb[d] = pixels[s + (bgra ? 2 : 0)];
+                rgb[d + 1] = pixels[s + 1];
+                rgb[d + 2] = pixels[s + (bgra ? 0 : 2)];
+            }
+        return (w, h, rgb);
+    }
+}
