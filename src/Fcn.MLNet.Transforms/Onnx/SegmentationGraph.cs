@@ -5,14 +5,14 @@ namespace Fcn.MLNet.Onnx;
 
 /// <summary>
 /// Wraps an FCN into the graph SegmentFcn runs inside ML.NET. ML.NET's ONNX transformer accepts only one unknown
-/// dimension per input, so the image enters flat: <c>pixels: float[1, 3·H·W]</c> (planar, model channel order,
-/// raw 0–255) and <c>size: int64[2] = (H, W)</c>. The wrapper reshapes, normalises, runs the FCN, resizes coarse
+/// dimension per input, so the image enters flat: <c>pixels: uint8[1, 3·H·W]</c> (planar, model channel order)
+/// and <c>size: int64[2] = (H, W)</c>. The wrapper reshapes, normalises, runs the FCN, resizes coarse
 /// scores bilinearly with half-pixel centres to H×W, and emits the per-pixel argmax (and optionally its score)
 /// flattened row-major.
 /// </summary>
 public static class SegmentationGraph
 {
-    /// <summary>Flat planar pixels input, <c>float[1, 3·H·W]</c>.</summary>
+    /// <summary>Flat planar pixels input, <c>uint8[1, 3·H·W]</c>.</summary>
     public const string PixelsInput = "__FcnPixels";
 
     /// <summary>Image size input, <c>int64[2]</c> = (H, W).</summary>
@@ -43,12 +43,13 @@ public static class SegmentationGraph
         g.Output.Clear();
         g.ValueInfo.Clear(); // stale shapes of the FCN's values; ORT infers them again.
         int fcnNodeCount = g.Node.Count;
-        b.AddInput(PixelsInput, DataType.Float, 1, "pixels");
+        b.AddInput(PixelsInput, DataType.Uint8, 1, "pixels");
         b.AddInput(SizeInput, DataType.Int64, 2);
 
-        // pixels [1, 3HW] -> x [1, 3, H, W], then x·a + b with a = scale/std, b = −mean/std.
+        // pixels uint8 [1, 3HW] -> float x [1, 3, H, W], then x·a + b with a = scale/std, b = −mean/std.
         string shape = b.Node("Concat", new[] { b.AddInt64s("one_three", new long[] { 1, 3 }, 2), SizeInput }, OnnxAttribute.Int("axis", 0));
-        string x = b.NamedNode("Reshape", "image", new[] { PixelsInput, shape });
+        string pixels = b.Node("Cast", new[] { PixelsInput }, OnnxAttribute.Int("to", (long)DataType.Float));
+        string x = b.NamedNode("Reshape", "image", new[] { pixels, shape });
         if (!preprocessing.IsIdentity)
         {
             var mul = new float[3];

@@ -17,8 +17,8 @@ public sealed class FcnImageRow
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class FcnTensorRow
 {
-    /// <summary>Planar pixels, 3·H·W, values 0–255, in the model's channel order.</summary>
-    public float[] __FcnPixels { get; set; } = Array.Empty<float>();
+    /// <summary>Planar pixels, 3·H·W bytes, in the model's channel order (the graph casts them to float).</summary>
+    public byte[] __FcnPixels { get; set; } = Array.Empty<byte>();
 
     /// <summary>(H, W).</summary>
     [VectorType(2)]
@@ -51,7 +51,7 @@ internal static class ImageTensor
         int first = bgr ? b : r, last = bgr ? r : b;
 
         int plane = h * w;
-        var dst = output.__FcnPixels.Length == 3 * plane ? output.__FcnPixels : new float[3 * plane];
+        var dst = output.__FcnPixels.Length == 3 * plane ? output.__FcnPixels : new byte[3 * plane];
         for (int y = 0; y < h; y++)
         {
             var row = pixels.Slice(y * stride, 4 * w);

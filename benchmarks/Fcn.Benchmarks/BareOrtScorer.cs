@@ -1,0 +1,41 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Fcn.Benchmarks;
+
+/// <summary>
+/// The baseline: the same wrapped ONNX graph SegmentFcn runs, driven directly through an ORT InferenceSession —
+/// decode the file, fill the planar tensor, run, copy the class map out. No IDataView, no ML.NET.
+/// </summary>
+internal sealed class BareOrtScorer : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputs = { "__FcnPixels", "__FcnSize" };
+    private readonly string[] _outputs = { "__FcnClasses" };
+
+    public BareOrtScorer(byte[] wrappedModel) => _session = new InferenceSession(wrappedModel, new SessionOptions());
+
+    public int[] Score(string path)
+    {
+        using var image = MLImage.CreateFromFile(path);
+        int h = image.Height, w = image.Width, plane = h * w;
+        var pixels = image.Pixels;
+        int stride = pixels.Length / h;
+        var planar = new byte[3 * plane];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int s = y * stride + 4 * x, d = y * w + x;
+                planar[d] = pixels[s + 2];
+                planar[plane + d] = pixels[s + 1];
+                planar[2 * plane + d] = pixels[s];
+            }
+        using var pixelTensor = OrtValue.CreateTensorValueFromMemory(planar, new long[] { 1, 3L * plane });
+        using var sizeTensor = OrtValue.CreateTensorValueFromMemory(new long[] { h, w }, new long[] { 2 });
+        using var runOptions = new RunOptions();
+        using var results = _session.Run(runOptions, _inputs, new[] { pixelTensor, sizeTensor }, _outputs);
+        return results[0].GetTensorDataAsSpan<int>().ToArray();
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,41 @@
+using Fcn.MLNet;
+using Fcn.MLNet.Scoring;
+using Google.Protobuf;
+using Microsoft.ML;
+
+namespace Fcn.Benchmarks;
+
+/// <summary>Peak resident memory (VmHWM) of this process after scoring one large image; run once per process.</summary>
+internal static class PeakMemory
+{
+    public static int Run(string mode, int width, int height)
+    {
+        var path = BenchmarkImages.Write(Path.Combine(Path.GetTempPath(), "fcn-bench"), 1, width, height)[0];
+        var fcn = ResNet18Fcn32s.Build().ToByteArray();
+        var options = new SegmentFcnOptions { ModelBytes = fcn, Preprocessing = ImagePreprocessing.ImageNet };
+        long before = HighWaterMarkKb();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int pixels;
+        if (mode == "ort")
+        {
+            var ml = new MLContext();
+            using var bare = new BareOrtScorer(ml.Transforms.SegmentFcn(options).WrappedModel.ToArray());
+            pixels = bare.Score(path).Length;
+        }
+        else
+        {
+            var ml = new MLContext();
+            using var pipeline = SegmentationScoring.BuildFilePipeline(ml, options);
+            pixels = SegmentationScoring.Score(ml, pipeline, new[] { path }).Single().ClassMap.Labels.Length;
+        }
+        Console.WriteLine($"{mode}: {width}x{height}, {pixels} pixels scored in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"peak RSS {HighWaterMarkKb() / 1024} MiB (before scoring: {before / 1024} MiB)");
+        return 0;
+    }
+
+    private static long HighWaterMarkKb()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+    }
+}
