@@ -16,19 +16,22 @@ internal static class PeakMemory
         long before = HighWaterMarkKb();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int pixels;
+        double load;
         if (mode == "ort")
         {
             var ml = new MLContext();
             using var bare = new BareOrtScorer(ml.Transforms.SegmentFcn(options).WrappedModel.ToArray());
+            load = clock.Elapsed.TotalSeconds;
             pixels = bare.Score(path).Length;
         }
         else
         {
             var ml = new MLContext();
             using var pipeline = SegmentationScoring.BuildFilePipeline(ml, options);
+            load = clock.Elapsed.TotalSeconds;
             pixels = SegmentationScoring.Score(ml, pipeline, new[] { path }).Single().ClassMap.Labels.Length;
         }
-        Console.WriteLine($"{mode}: {width}x{height}, {pixels} pixels scored in {clock.Elapsed.TotalSeconds:F1} s; " +
+        Console.WriteLine($"{mode}: {width}x{height}, {pixels} pixels; model load {load:F1} s, first image {clock.Elapsed.TotalSeconds - load:F1} s; " +
             $"peak RSS {HighWaterMarkKb() / 1024} MiB (before scoring: {before / 1024} MiB)");
         return 0;
     }

@@ -119,6 +119,10 @@ public class SegmentFcnTests
         ml.Model.Save(model, data.Schema, zip);
         model.Dispose();
 
+        var info = Fcn.MLNet.Scoring.SegmentationModelInfo.Read(zip);
+        Assert.That(info.ClassNames, Is.EqualTo(new[] { "sky", "road", "car" }));
+        Assert.That(info.NumberOfClasses, Is.EqualTo(3));
+
         var fresh = new MLContext(seed: 1);
         var loaded = fresh.Model.Load(zip, out var inputSchema);
         Assert.That(inputSchema["ImagePath"].Type, Is.EqualTo(TextDataViewType.Instance));

@@ -1,6 +1,7 @@
 using Fcn.MLNet;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Evaluation;
+using Fcn.MLNet.Scoring;
 using Microsoft.ML;
 
 namespace Fcn.Cli.Commands;
@@ -47,7 +48,10 @@ internal static class EvaluateCommand
             var model = spec.Load(ml);
             var pairs = FilePairs.Pair(images, masks);
             var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new Row { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
-            metrics = ml.SemanticSegmentation().Evaluate(model.Transform(data), classes, "Label", "Segmentation", ignore);
+            var info = SegmentationModelInfo.Read(modelPath);
+            if (info.NumberOfClasses is int k && k != classes)
+                throw new InvalidDataException($"{modelPath} scores {k} classes but --num-classes is {classes}");
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transform(data), classes, "Label", "Segmentation", ignore, classNames: info.ClassNames);
         }
         Console.Error.WriteLine();
         Console.WriteLine(metrics);
