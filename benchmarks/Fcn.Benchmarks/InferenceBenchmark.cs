@@ -27,11 +27,10 @@ public class InferenceBenchmark
     public void Setup()
     {
         _paths = BenchmarkImages.Write(Path.Combine(Path.GetTempPath(), "fcn-bench"), Images, Size, Size);
-        var fcn = ResNet18Fcn32s.Build().ToByteArray();
         _ml = new MLContext(seed: 0);
-        var options = new SegmentFcnOptions { ModelBytes = fcn, Preprocessing = ImagePreprocessing.ImageNet };
+        var options = BenchmarkModel.Options();
         _pipeline = SegmentationScoring.BuildFilePipeline(_ml, options);
-        _bare = new BareOrtScorer(_ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn, Preprocessing = ImagePreprocessing.ImageNet }).WrappedModel.ToArray());
+        _bare = new BareOrtScorer(_ml.Transforms.SegmentFcn(options).WrappedModel.ToArray());
     }
 
     [GlobalCleanup]

@@ -11,8 +11,7 @@ internal static class PeakMemory
     public static int Run(string mode, int width, int height)
     {
         var path = BenchmarkImages.Write(Path.Combine(Path.GetTempPath(), "fcn-bench"), 1, width, height)[0];
-        var fcn = ResNet18Fcn32s.Build().ToByteArray();
-        var options = new SegmentFcnOptions { ModelBytes = fcn, Preprocessing = ImagePreprocessing.ImageNet };
+        var options = BenchmarkModel.Options();
         long before = HighWaterMarkKb();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int pixels;

@@ -1,6 +1,6 @@
 // Inference benchmarks for Fcn.MLNet.
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- --filter '*InferenceBenchmark*'
-//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- steady <width> <height> <runs>
+//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- steady <width> <height> <rounds>
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort [width height]
 using BenchmarkDotNet.Running;
 using Fcn.Benchmarks;
