@@ -33,6 +33,7 @@ public static class Convolutionalizer
         var canonical = DynamicInput.Apply(model) ?? canonicalSize
             ?? throw new InvalidDataException($"{source}: the input size is already dynamic; give the classifier's canonical input size.");
         BatchNormFolding.Fold(model);
+        SymmetricPadding.Apply(model);
         var graph = model.Graph;
         var index = new GraphIndex(graph);
         string input = graph.Input.First(i => !index.Initializers.ContainsKey(i.Name)).Name;
