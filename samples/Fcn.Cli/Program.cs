@@ -6,6 +6,8 @@ var commands = new Dictionary<string, (Func<CommandLine, int> Run, string[] Flag
     ["predict"] = (PredictCommand.Run, PredictCommand.Flags, PredictCommand.Usage),
     ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Flags, EvaluateCommand.Usage),
     ["import"] = (ImportCommand.Run, ImportCommand.Flags, ImportCommand.Usage),
+    ["convolutionalize"] = (ConvolutionalizeCommand.Run, ConvolutionalizeCommand.Flags, ConvolutionalizeCommand.Usage),
+    ["build"] = (BuildCommand.Run, BuildCommand.Flags, BuildCommand.Usage),
 };
 string usage = "usage:\n" + string.Join("\n", commands.Values.Select(c => "  " + c.Usage.Replace("\n", "\n  ")));
 

@@ -15,8 +15,10 @@ internal static class ModelArguments
     public static bool AnyPreprocessingFlag(CommandLine cl) =>
         cl.Has("scale") | cl.Has("mean") | cl.Has("std") | cl.Flag("bgr");
 
-    public static ImagePreprocessing Preprocessing(CommandLine cl)
+    /// <summary>The preprocessing flags, or null when none is given (the model's metadata then decides).</summary>
+    public static ImagePreprocessing? Preprocessing(CommandLine cl)
     {
+        if (!AnyPreprocessingFlag(cl)) return null;
         try
         {
             var p = new ImagePreprocessing
@@ -46,20 +48,20 @@ internal static class ModelArguments
         {
             if (AnyPreprocessingFlag(cl))
                 throw new UsageException("preprocessing flags apply to .onnx models; a .zip carries its own preprocessing");
-            return new ModelSpec(modelPath, null);
+            return new ModelSpec(modelPath, true, null);
         }
         if (ext != ".onnx") throw new UsageException($"--model must be a .onnx or .zip file, got '{modelPath}'");
-        return new ModelSpec(modelPath, Preprocessing(cl));
+        return new ModelSpec(modelPath, false, Preprocessing(cl));
     }
 }
 
 /// <summary>A model file and, for .onnx, its preprocessing.</summary>
-internal sealed record ModelSpec(string Path, ImagePreprocessing? Preprocessing)
+internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing)
 {
     /// <summary>Loads the model as a scoring pipeline over <c>ImagePath</c>.</summary>
     public ITransformer Load(MLContext ml)
     {
-        if (Preprocessing is null)
+        if (IsZip)
         {
             if (!File.Exists(Path)) throw new FileNotFoundException($"model not found: {Path}", Path);
             var model = ml.Model.Load(Path, out var schema);

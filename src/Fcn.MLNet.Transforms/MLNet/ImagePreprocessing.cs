@@ -66,6 +66,29 @@ public sealed record ImagePreprocessing
         scale = Scale, mean = Mean, std = Std, channelOrder = ChannelOrder.ToString().ToLowerInvariant(),
     });
 
+    /// <summary>Parses the JSON written by <see cref="ToJson"/> (as stored in model metadata).</summary>
+    public static ImagePreprocessing FromJson(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var p = new ImagePreprocessing
+            {
+                Scale = root.GetProperty("scale").GetSingle(),
+                Mean = root.GetProperty("mean").EnumerateArray().Select(e => e.GetSingle()).ToArray(),
+                Std = root.GetProperty("std").EnumerateArray().Select(e => e.GetSingle()).ToArray(),
+                ChannelOrder = Enum.Parse<ChannelOrder>(root.GetProperty("channelOrder").GetString() ?? "rgb", ignoreCase: true),
+            };
+            p.Validate();
+            return p;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"Invalid preprocessing metadata '{json}': {e.Message}", e);
+        }
+    }
+
     /// <summary>Parses a comma-separated triple such as <c>0.485,0.456,0.406</c>.</summary>
     public static float[] ParseTriple(string text, string what)
     {

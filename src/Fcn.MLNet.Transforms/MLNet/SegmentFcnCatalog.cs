@@ -19,7 +19,7 @@ public static class SegmentFcnCatalog
     /// <param name="modelPath">ONNX model with input [1, 3, H, W] (H, W dynamic) and output [1, C, h, w].</param>
     /// <param name="outputColumnName">Class map column (int vector of H·W, row-major).</param>
     /// <param name="inputColumnName">Image column (MLImage of any size).</param>
-    /// <param name="preprocessing">Pixel normalisation; defaults to raw RGB 0–255.</param>
+    /// <param name="preprocessing">Pixel normalisation; defaults to the model's metadata, else raw RGB 0–255.</param>
     /// <example><code>ml.Transforms.LoadImages("Image", folder, "Path").Append(ml.Transforms.SegmentFcn("fcn.onnx"))</code></example>
     public static SegmentFcnEstimator SegmentFcn(this TransformsCatalog catalog, string modelPath,
         string outputColumnName = "Segmentation", string inputColumnName = "Image", ImagePreprocessing? preprocessing = null) =>
@@ -28,6 +28,6 @@ public static class SegmentFcnCatalog
             ModelPath = modelPath,
             OutputColumnName = outputColumnName,
             InputColumnName = inputColumnName,
-            Preprocessing = preprocessing ?? ImagePreprocessing.None,
+            Preprocessing = preprocessing,
         });
 }

@@ -37,7 +37,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         ClassNames = options.ClassNames ?? Contract.ClassNames;
         if (ClassNames is not null && Contract.NumberOfClasses is int k && ClassNames.Count != k)
             throw new ArgumentException($"{ClassNames.Count} class names were given but {source} scores {k} classes.");
-        _wrappedModel = SegmentationGraph.Wrap(model, Contract, options.Preprocessing,
+        Preprocessing = options.Preprocessing
+            ?? (OnnxModelFile.GetMetadata(model, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+        _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
             emitScore: options.ScoreColumnName is not null, ClassNames).ToByteArray();
     }
 
@@ -46,6 +48,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
 
     /// <summary>Class names (given in the options, or read from the model), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>The preprocessing in use (from the options, else the model's metadata, else none).</summary>
+    public ImagePreprocessing Preprocessing { get; }
 
     /// <summary>The number of classes, when the model or the class names tell it.</summary>
     public int? NumberOfClasses => Contract.NumberOfClasses ?? ClassNames?.Count;
@@ -92,7 +97,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         }
 
         Add(_catalog.CopyColumns("__FcnImage", _options.InputColumnName).Fit(data));
-        Add(_options.Preprocessing.ChannelOrder == ChannelOrder.Bgr
+        Add(Preprocessing.ChannelOrder == ChannelOrder.Bgr
             ? _catalog.CustomMapping(new ImageToBgrTensorFactory().GetMapping(), ImageToBgrTensorFactory.ContractName).Fit(data)
             : _catalog.CustomMapping(new ImageToRgbTensorFactory().GetMapping(), ImageToRgbTensorFactory.ContractName).Fit(data));
 

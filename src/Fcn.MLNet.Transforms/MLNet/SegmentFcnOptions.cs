@@ -27,8 +27,11 @@ public sealed class SegmentFcnOptions
     /// <summary>When set, an image column with the class map drawn in the PASCAL VOC palette.</summary>
     public string? ColorizedColumnName { get; set; }
 
-    /// <summary>Pixel normalisation and channel order the model expects.</summary>
-    public ImagePreprocessing Preprocessing { get; set; } = ImagePreprocessing.None;
+    /// <summary>
+    /// Pixel normalisation and channel order the model expects. When null, the model's <c>fcn.preprocessing</c>
+    /// metadata is used (written by Fcn.MLNet's builders and trainers), else raw RGB 0–255.
+    /// </summary>
+    public ImagePreprocessing? Preprocessing { get; set; }
 
     /// <summary>Class names; when null they are read from the model's metadata_props, if present.</summary>
     public IReadOnlyList<string>? ClassNames { get; set; }

@@ -1,0 +1,56 @@
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet;
+using Fcn.MLNet.Training.Architectures;
+
+namespace Fcn.Cli.Commands;
+
+/// <summary><c>fcn build</c>: an untrained FCN-32s/16s/8s (zero score layers, bilinear upsampling) on a backbone.</summary>
+internal static class BuildCommand
+{
+    public const string Usage =
+        "fcn build    --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s --num-classes N --output <base.onnx>\n" +
+        "             [--classes <names.txt>] [--learn-final-upsampling] " + ModelArguments.Usage;
+
+    public static readonly string[] Flags = ModelArguments.Flags.Append("learn-final-upsampling").ToArray();
+
+    public static int Run(CommandLine cl)
+    {
+        string backboneName = cl.Required("backbone"), output = cl.Required("output");
+        var arch = ParseArchitecture(cl.Required("arch"));
+        int classes = cl.RequiredInt("num-classes");
+        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
+        string? namesFile = cl.Optional("classes");
+        bool learnFinal = cl.Flag("learn-final-upsampling");
+        var preprocessing = ModelArguments.Preprocessing(cl);
+        cl.RejectUnknown();
+
+        var backbone = backboneName.Equals("resnet18", StringComparison.OrdinalIgnoreCase)
+            ? Backbone.ResNet18()
+            : Backbone.FromClassifier(OnnxModelFile.Load(backboneName), backboneName, preprocessing ?? ImagePreprocessing.None);
+        if (preprocessing is not null && backboneName.Equals("resnet18", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("the resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean)");
+        var names = namesFile is null ? null : ReadNames(namesFile, classes);
+        var model = FcnHeads.Build(backbone, arch, classes, names, learnFinal);
+        OnnxModelFile.Save(model, output);
+        Console.WriteLine($"wrote {Path.GetFullPath(output)}: {backbone.Name} {arch}, {classes} classes, " +
+            $"taps {backbone.Stride8.Value} ({backbone.Stride8.Channels}), {backbone.Stride16.Value} ({backbone.Stride16.Channels}), " +
+            $"{backbone.Stride32.Value} ({backbone.Stride32.Channels}); frozen: {string.Join(", ", FcnHeads.FrozenParameters(model))}");
+        return 0;
+    }
+
+    public static FcnArchitecture ParseArchitecture(string s) => s.ToLowerInvariant() switch
+    {
+        "fcn32s" => FcnArchitecture.Fcn32s,
+        "fcn16s" => FcnArchitecture.Fcn16s,
+        "fcn8s" => FcnArchitecture.Fcn8s,
+        _ => throw new UsageException($"--arch must be fcn32s, fcn16s or fcn8s, got '{s}'"),
+    };
+
+    public static string[] ReadNames(string path, int classes)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"class names file not found: {path}", path);
+        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (names.Length != classes) throw new InvalidDataException($"{path} lists {names.Length} class names; --num-classes is {classes}");
+        return names;
+    }
+}
