@@ -106,8 +106,8 @@ public static class GradientGraphBuilder
             labelShape = new[] { scoreShape[0], imageShape[2], imageShape[3] };
         }
 
-        string labels = b.AddInput(b.UniqueName("labels"), DataType.Int64, labelShape.Select(d => (OnnxDim)d).ToArray());
-        string weights = b.AddInput(b.UniqueName("pixel_weights"), DataType.Float, labelShape.Select(d => (OnnxDim)d).ToArray());
+        string labels = b.AddUniqueInput("labels", DataType.Int64, labelShape.Select(d => (OnnxDim)d).ToArray());
+        string weights = b.AddUniqueInput("pixel_weights", DataType.Float, labelShape.Select(d => (OnnxDim)d).ToArray());
         var (loss, scoresGradient) = SoftmaxCrossEntropyGraph.Append(ctx, logits, labels, weights, classes);
         ctx.Accumulate(logits, scoresGradient);
 
