@@ -175,7 +175,7 @@ public sealed class OnnxFcnTrainer : IDisposable
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;
-        return new StepSession(graph, _byName, _options.Threads);
+        return new StepSession(graph, _byName, _options.Threads, _options.ProfileOutputPrefix);
     }
 
     /// <summary>Releases the ONNX Runtime sessions.</summary>

@@ -56,6 +56,9 @@ public sealed class TrainerOptions
     /// <summary>ONNX Runtime intra-op threads; 0 uses one per core.</summary>
     public int Threads { get; set; }
 
+    /// <summary>When set, ONNX Runtime writes a profile (chrome trace JSON) of each training session to files with this prefix.</summary>
+    public string? ProfileOutputPrefix { get; set; }
+
     /// <summary>Checks the values; throws naming the bad one.</summary>
     public void Validate()
     {

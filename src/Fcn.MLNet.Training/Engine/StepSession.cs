@@ -18,15 +18,17 @@ internal sealed class StepSession : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly List<OrtValue> _values = new();
     private readonly float[] _loss = new float[1];
+    private readonly bool _profiling;
 
-    public StepSession(TrainingGraph graph, IReadOnlyDictionary<string, TrainableParameter> parameters, int threads)
+    public StepSession(TrainingGraph graph, IReadOnlyDictionary<string, TrainableParameter> parameters, int threads, string? profilePrefix = null)
     {
         Graph = graph;
         Image = new float[graph.ImageShape.Aggregate(1L, (a, d) => a * d)];
         long labelCount = graph.LabelShape.Aggregate(1L, (a, d) => a * d);
         Labels = new long[labelCount];
         PixelWeights = new float[labelCount];
-        _session = OrtSessionFactory.Create(graph.Model.ToByteArray(), threads);
+        _profiling = profilePrefix is not null;
+        _session = OrtSessionFactory.Create(graph.Model.ToByteArray(), threads, profilePrefix);
         _binding = _session.CreateIoBinding();
         try
         {
@@ -76,6 +78,7 @@ internal sealed class StepSession : IDisposable
 
     public void Dispose()
     {
+        if (_profiling) _session.EndProfiling();
         _binding.Dispose();
         _session.Dispose();
         _runOptions.Dispose();
