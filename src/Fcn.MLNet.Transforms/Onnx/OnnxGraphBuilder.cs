@@ -48,6 +48,14 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>Declares a graph input under a unique name derived from <paramref name="hint"/>; returns that name.</summary>
+    public string AddUniqueInput(string hint, DataType type, params OnnxDim[] dims)
+    {
+        string name = UniqueName(hint);
+        Graph.Input.Add(ValueInfo(name, type, dims));
+        return name;
+    }
+
     /// <summary>Declares an existing value as a graph output (dims may be empty for unknown rank).</summary>
     public void AddOutput(string name, DataType type, params OnnxDim[] dims) =>
         Graph.Output.Add(ValueInfo(name, type, dims));

@@ -20,6 +20,14 @@ public static class OnnxTensor
     public static TensorProto Int32(string name, ReadOnlySpan<int> data, params long[] dims) =>
         Raw(name, DataType.Int32, MemoryMarshal.AsBytes(data), data.Length, dims);
 
+    /// <summary>A bool tensor stored as raw data (one byte per value).</summary>
+    public static TensorProto Bool(string name, ReadOnlySpan<bool> data, params long[] dims)
+    {
+        var bytes = new byte[data.Length];
+        for (int i = 0; i < data.Length; i++) bytes[i] = data[i] ? (byte)1 : (byte)0;
+        return Raw(name, DataType.Bool, bytes, data.Length, dims);
+    }
+
     private static TensorProto Raw(string name, DataType type, ReadOnlySpan<byte> bytes, int count, long[] dims)
     {
         if (!BitConverter.IsLittleEndian)

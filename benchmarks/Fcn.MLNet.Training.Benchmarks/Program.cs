@@ -1,0 +1,116 @@
+// Train-step benchmark and PyTorch parity runner for Fcn.MLNet.Training (run by hand, not part of the tests).
+//
+//   bench  --model fcn8s.onnx --size 320x320 [--batch 1] [--iters 20] [--warmup 3] [--threads 2] [--classes-from-model]
+//          times forward + backward (ComputeLossAndGradients) and full steps (with the SGD update) on random data,
+//          prints one JSON line with the timings and the peak resident memory (VmHWM).
+//   parity --model small.onnx --images images.f32 --labels labels.i32 --steps S --batch N --height H --width W
+//          [--lr 0.01] [--momentum 0.9] [--weight-decay 5e-4] [--bias-lr 2] [--ignore 255] [--threads 2]
+//          trains S steps on the given raw batches (float32 [S, N, 3, H, W], int32 [S, N, H, W]) and prints the
+//          loss of every step as JSON.
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Fcn.MLNet.Training;
+using Fcn.MLNet.Training.Data;
+
+var inv = CultureInfo.InvariantCulture;
+if (args.Length == 0 || args[0] is not ("bench" or "parity"))
+{
+    Console.Error.WriteLine("usage: bench --model M --size HxW [--batch N] [--iters K] [--warmup W] [--threads T] | parity --model M --images F --labels F --steps S --batch N --height H --width W [...]");
+    return 2;
+}
+var options = new Dictionary<string, string>();
+for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
+string Get(string key, string fallback) => options.TryGetValue(key, out var v) ? v : fallback;
+int Int(string key, int fallback) => int.Parse(Get(key, fallback.ToString(inv)), inv);
+double Real(string key, double fallback) => double.Parse(Get(key, fallback.ToString(inv)), inv);
+
+string modelPath = Get("model", "");
+int threads = Int("threads", 2);
+
+if (args[0] == "parity")
+{
+    int steps = Int("steps", 5), n = Int("batch", 1), h = Int("height", 0), w = Int("width", 0);
+    var images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Get("images", ""))).ToArray();
+    var labels = MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(Get("labels", ""))).ToArray();
+    using var trainer = OnnxFcnTrainer.FromFile(modelPath, new TrainerOptions
+    {
+        LearningRate = Real("lr", 0.01),
+        Momentum = Real("momentum", 0.9),
+        WeightDecay = Real("weight-decay", 5e-4),
+        BiasLearningRateMultiplier = Real("bias-lr", 2),
+        IgnoreLabel = Int("ignore", 255),
+        Threads = threads,
+    });
+    int imageSize = n * 3 * h * w, labelSize = n * h * w;
+    var losses = new List<double>();
+    for (int s = 0; s < steps; s++)
+    {
+        var batch = new TrainingBatch(n, h, w, images.AsSpan(s * imageSize, imageSize).ToArray(), labels.AsSpan(s * labelSize, labelSize).ToArray());
+        losses.Add(trainer.Step(batch));
+    }
+    Console.WriteLine(JsonSerializer.Serialize(new { losses }));
+    if (options.TryGetValue("export", out var exportPath)) trainer.SaveModel(exportPath);
+    return 0;
+}
+
+{
+    var size = Get("size", "320x320").Split('x');
+    int h = int.Parse(size[0], inv), w = int.Parse(size[1], inv), n = Int("batch", 1);
+    int iters = Int("iters", 20), warmup = Int("warmup", 3);
+    var clock = Stopwatch.StartNew();
+    using var trainer = OnnxFcnTrainer.FromFile(modelPath, new TrainerOptions { LearningRate = 1e-6, Threads = threads, IgnoreLabel = 255, ProfileOutputPrefix = options.GetValueOrDefault("profile") });
+    var rng = new Random(1);
+    var images = new float[n * 3 * h * w];
+    for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
+    var first = new TrainingBatch(n, h, w, images, new int[n * h * w]);
+    trainer.ComputeLossAndGradients(first); // builds the session; learns C
+    double setupMs = clock.Elapsed.TotalMilliseconds;
+    if (options.TryGetValue("dump", out var dumpPath))
+    {
+        var g = Fcn.MLNet.Training.Autodiff.GradientGraphBuilder.Build(Fcn.MLNet.Onnx.OnnxModelFile.Load(modelPath),
+            trainer.Parameters.Select(p => p.Name).ToList(), new long[] { n, 3, h, w });
+        Fcn.MLNet.Onnx.OnnxModelFile.Save(g.Model, dumpPath);
+    }
+    int classes = trainer.Classes ?? 2;
+    var labels = new int[n * h * w];
+    for (int i = 0; i < labels.Length; i++) labels[i] = rng.Next(classes);
+    var batch = new TrainingBatch(n, h, w, images, labels);
+
+    for (int i = 0; i < warmup; i++) trainer.Step(batch);
+    var backward = new List<double>();
+    var steps = new List<double>();
+    for (int i = 0; i < iters; i++)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        trainer.ComputeLossAndGradients(batch);
+        backward.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        t0 = Stopwatch.GetTimestamp();
+        trainer.Step(batch);
+        steps.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    }
+    static double Median(List<double> v) { var s = v.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
+    long parameters = trainer.Parameters.Sum(p => (long)p.Values.Length);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        engine = "Fcn.MLNet.Training (ONNX Runtime)",
+        model = Path.GetFileName(modelPath),
+        batch = n, height = h, width = w, threads, parameters,
+        setup_ms = Math.Round(setupMs),
+        forward_backward_ms_median = Math.Round(Median(backward), 1),
+        step_ms_median = Math.Round(Median(steps), 1),
+        step_ms_min = Math.Round(steps.Min(), 1),
+        update_ms_estimate = Math.Round(Median(steps) - Median(backward), 1),
+        peak_rss_mb = PeakRssMb(),
+    }));
+    return 0;
+}
+
+static double PeakRssMb()
+{
+    foreach (var line in File.ReadLines("/proc/self/status"))
+        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            return Math.Round(double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024, 1);
+    return double.NaN;
+}

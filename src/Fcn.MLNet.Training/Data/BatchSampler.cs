@@ -1,0 +1,134 @@
+namespace Fcn.MLNet.Training.Data;
+
+/// <summary>How <see cref="BatchSampler"/> shapes batches.</summary>
+public sealed record BatchSamplerOptions
+{
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>
+    /// Fixed training size (height, width): each image is padded (labels with the ignore label) up to at least this
+    /// size and randomly cropped to it. Null trains at native size: a batch is padded to its largest image.
+    /// </summary>
+    public (int Height, int Width)? CropSize { get; init; }
+
+    /// <summary>Flip each sample horizontally with probability ½.</summary>
+    public bool Mirror { get; init; }
+
+    /// <summary>Shuffle the samples every epoch.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Label written into padding (it must be the trainer's ignore label).</summary>
+    public int IgnoreLabel { get; init; } = 255;
+
+    /// <summary>Image value written into padding (0 is the mean after normalisation).</summary>
+    public float PadValue { get; init; }
+
+    /// <summary>Seed of shuffling, cropping and mirroring.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>
+/// Draws endless batches from a <see cref="SegmentationDataset"/>: epoch after epoch, shuffled, each sample
+/// optionally mirrored, then either randomly cropped/padded to a fixed size or kept at native size (a batch padded to
+/// its largest image, with the ignore label in the padding so it adds no loss).
+/// </summary>
+public sealed class BatchSampler
+{
+    private readonly SegmentationDataset _dataset;
+    private readonly BatchSamplerOptions _options;
+
+    /// <summary>Creates a sampler over <paramref name="dataset"/>.</summary>
+    public BatchSampler(SegmentationDataset dataset, BatchSamplerOptions? options = null)
+    {
+        _dataset = dataset;
+        _options = options ?? new BatchSamplerOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
+        if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
+            throw new ArgumentException($"Crop size must be positive, got {c.Width}x{c.Height}.");
+    }
+
+    /// <summary>An endless sequence of batches.</summary>
+    public IEnumerable<TrainingBatch> Batches()
+    {
+        var random = new Random(_options.Seed);
+        var order = Enumerable.Range(0, _dataset.Count).ToArray();
+        int next = order.Length;
+        while (true)
+        {
+            var samples = new List<SegmentationSample>(_options.BatchSize);
+            while (samples.Count < _options.BatchSize)
+            {
+                if (next == order.Length)
+                {
+                    if (_options.Shuffle) random.Shuffle(order);
+                    next = 0;
+                }
+                var s = _dataset[order[next++]];
+                if (_options.Mirror && random.Next(2) == 1) s = Mirrored(s);
+                if (_options.CropSize is { } crop) s = RandomCrop(s, crop.Height, crop.Width, random);
+                samples.Add(s);
+            }
+            yield return Collate(samples);
+        }
+    }
+
+    /// <summary>The sample flipped left–right.</summary>
+    public static SegmentationSample Mirrored(SegmentationSample s)
+    {
+        int h = s.Height, w = s.Width;
+        var image = new float[s.Image.Length];
+        var labels = new int[h * w];
+        for (int y = 0; y < h; y++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                s.Image.AsSpan((c * h + y) * w, w).CopyTo(image.AsSpan((c * h + y) * w, w));
+                image.AsSpan((c * h + y) * w, w).Reverse();
+            }
+            s.Labels.Labels.AsSpan(y * w, w).CopyTo(labels.AsSpan(y * w, w));
+            labels.AsSpan(y * w, w).Reverse();
+        }
+        return new SegmentationSample(image, new Imaging.LabelMap(w, h, labels));
+    }
+
+    /// <summary>Pads (bottom/right) to at least height×width, then takes a random height×width window.</summary>
+    public SegmentationSample RandomCrop(SegmentationSample s, int height, int width, Random random)
+    {
+        int top = s.Height > height ? random.Next(s.Height - height + 1) : 0;
+        int left = s.Width > width ? random.Next(s.Width - width + 1) : 0;
+        return Window(s, top, left, height, width);
+    }
+
+    /// <summary>The height×width window at (top, left); outside the sample, PadValue and the ignore label.</summary>
+    public SegmentationSample Window(SegmentationSample s, int top, int left, int height, int width)
+    {
+        var image = new float[3 * height * width];
+        var labels = new int[height * width];
+        Array.Fill(labels, _options.IgnoreLabel);
+        if (_options.PadValue != 0) Array.Fill(image, _options.PadValue);
+        int rows = Math.Min(height, s.Height - top), cols = Math.Min(width, s.Width - left);
+        for (int y = 0; y < rows; y++)
+        {
+            for (int c = 0; c < 3; c++)
+                s.Image.AsSpan((c * s.Height + top + y) * s.Width + left, cols).CopyTo(image.AsSpan((c * height + y) * width, cols));
+            s.Labels.Labels.AsSpan((top + y) * s.Width + left, cols).CopyTo(labels.AsSpan(y * width, cols));
+        }
+        return new SegmentationSample(image, new Imaging.LabelMap(width, height, labels));
+    }
+
+    private TrainingBatch Collate(List<SegmentationSample> samples)
+    {
+        int h = samples.Max(s => s.Height), w = samples.Max(s => s.Width);
+        int n = samples.Count, plane = h * w;
+        var images = new float[n * 3 * plane];
+        var labels = new int[n * plane];
+        for (int i = 0; i < n; i++)
+        {
+            var s = samples[i].Height == h && samples[i].Width == w ? samples[i] : Window(samples[i], 0, 0, h, w);
+            s.Image.CopyTo(images, i * 3 * plane);
+            s.Labels.Labels.CopyTo(labels, i * plane);
+        }
+        return new TrainingBatch(n, h, w, images, labels);
+    }
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Onnx.Proto;
+using Fcn.MLNet.Training.Autodiff;
+using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Engine;
+using Fcn.MLNet.Training.Loss;
+using Fcn.MLNet.Training.Optimization;
+using Google.Protobuf;
+
+namespace Fcn.MLNet.Training;
+
+/// <summary>
+/// Fine-tunes an ONNX FCN: each step runs one ONNX training graph (forward, softmax cross-entropy, backward; see
+/// <see cref="GradientGraphBuilder"/>) in ONNX Runtime and then updates the parameters in C# with
+/// <see cref="SgdMomentum"/>. One ONNX Runtime session is built per batch shape and cached.
+/// </summary>
+/// <example>
+/// <code>
+/// using var trainer = OnnxFcnTrainer.FromFile("fcn8s.onnx", new TrainerOptions { LearningRate = 1e-4, BiasLearningRateMultiplier = 2 });
+/// trainer.Train(batches, iterations: 1000, new Progress&lt;TrainingProgress&gt;(p =&gt; Console.WriteLine(p)));
+/// File.WriteAllBytes("fcn8s-tuned.onnx", trainer.ExportModel());
+/// </code>
+/// </example>
+public sealed class OnnxFcnTrainer : IDisposable
+{
+    private readonly ModelProto _forward;
+    private readonly TrainerOptions _options;
+    private readonly Dictionary<string, TrainableParameter> _byName;
+    private readonly SgdMomentum _optimizer;
+    private readonly SessionCache _sessions;
+    private readonly Random _random;
+    private readonly GradientGraphOptions _graphOptions;
+    private bool _disposed;
+
+    /// <summary>Prepares to train the ONNX model in <paramref name="modelBytes"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, or every parameter is frozen.</exception>
+    public OnnxFcnTrainer(byte[] modelBytes, TrainerOptions? options = null)
+    {
+        _options = options ?? new TrainerOptions();
+        _options.Validate();
+        _forward = OnnxModelFile.Parse(modelBytes);
+        long opset = OnnxModelFile.DefaultDomainOpset(_forward);
+        if (opset is < GradientGraphBuilder.MinimumOpset or > GradientGraphBuilder.MaximumOpset)
+            throw new NotSupportedException(
+                $"Training supports ONNX opset {GradientGraphBuilder.MinimumOpset}–{GradientGraphBuilder.MaximumOpset}; this model imports opset {opset}.");
+
+        var biases = ParameterDiscovery.Biases(_forward);
+        var initializers = _forward.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var parameters = new List<TrainableParameter>();
+        foreach (var name in ParameterDiscovery.Find(_forward))
+        {
+            if (_options.IsFrozen?.Invoke(name) == true) continue;
+            var t = initializers[name];
+            bool isBias = biases.Contains(name);
+            double lrMult = (isBias ? _options.BiasLearningRateMultiplier : 1.0) * (_options.LearningRateMultiplier?.Invoke(name) ?? 1.0);
+            parameters.Add(new TrainableParameter(name, t.Dims.ToArray(), OnnxTensor.ReadFloats(t), isBias,
+                (float)lrMult, (float)(isBias ? _options.BiasWeightDecayMultiplier : 1.0)));
+        }
+        if (parameters.Count == 0) throw new ArgumentException("Every parameter of the model is frozen; there is nothing to train.");
+        Parameters = parameters;
+        _byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        _optimizer = new SgdMomentum(parameters, _options.Momentum, _options.WeightDecay);
+        _sessions = new SessionCache(_options.MaxCachedShapes);
+        _random = new Random(_options.Seed);
+        _graphOptions = new GradientGraphOptions
+        {
+            ImageInputName = _options.ImageInputName,
+            ScoresOutputName = _options.ScoresOutputName,
+            ActiveDropout = _options.ActiveDropout,
+            DropoutSeed = _options.Seed,
+        };
+    }
+
+    /// <summary>Loads the model at <paramref name="path"/>.</summary>
+    public static OnnxFcnTrainer FromFile(string path, TrainerOptions? options = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model file not found: {path}", path);
+        return new OnnxFcnTrainer(File.ReadAllBytes(path), options);
+    }
+
+    /// <summary>The trained parameters (values, latest gradients, momentum).</summary>
+    public IReadOnlyList<TrainableParameter> Parameters { get; }
+
+    /// <summary>Iterations (optimizer steps) done.</summary>
+    public int Iteration { get; private set; }
+
+    /// <summary>The base learning rate the next step will use.</summary>
+    public double CurrentLearningRate => _options.Schedule.At(Iteration, _options.LearningRate);
+
+    /// <summary>Training sessions built so far (one per new batch shape, again after eviction).</summary>
+    public int SessionsBuilt => _sessions.Built;
+
+    /// <summary>Number of classes C, known after the first batch.</summary>
+    public int? Classes { get; private set; }
+
+    /// <summary>One training iteration: forward, loss, backward, SGD update. Returns the loss before the update.</summary>
+    public double Step(TrainingBatch batch)
+    {
+        double loss = ComputeLossAndGradients(batch);
+        _optimizer.Update(CurrentLearningRate);
+        Iteration++;
+        return loss;
+    }
+
+    /// <summary>
+    /// Computes the loss of <paramref name="batch"/> and fills every parameter's <see cref="TrainableParameter.Gradient"/>
+    /// without updating anything.
+    /// </summary>
+    public double ComputeLossAndGradients(TrainingBatch batch)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(batch);
+        var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch));
+        batch.Images.AsSpan().CopyTo(session.Image);
+        PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
+            _options.LossSampleFraction, _random, session.Labels, session.PixelWeights);
+        return session.Run();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="iterations"/> steps over <paramref name="batches"/> (which should repeat or be
+    /// endless), reporting each step to <paramref name="progress"/>. Returns the last report.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The batches ran out before the iterations.</exception>
+    public TrainingProgress Train(IEnumerable<TrainingBatch> batches, int iterations, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        var recent = new Queue<double>();
+        double recentSum = 0;
+        var clock = Stopwatch.StartNew();
+        TrainingProgress? last = null;
+        using var e = batches.GetEnumerator();
+        for (int i = 0; i < iterations; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!e.MoveNext()) throw new InvalidOperationException($"The batches ran out after {i} of {iterations} iterations.");
+            double lr = CurrentLearningRate;
+            var start = clock.Elapsed;
+            double loss = Step(e.Current);
+            recent.Enqueue(loss);
+            recentSum += loss;
+            if (recent.Count > 20) recentSum -= recent.Dequeue();
+            last = new TrainingProgress(Iteration, loss, recentSum / recent.Count, lr, clock.Elapsed - start, clock.Elapsed);
+            progress?.Report(last);
+        }
+        return last!;
+    }
+
+    /// <summary>The forward model with the trained parameter values, as ONNX bytes (same graph, updated initializers).</summary>
+    public byte[] ExportModel() => ExportModelProto().ToByteArray();
+
+    /// <summary>Writes <see cref="ExportModel"/> to <paramref name="path"/> atomically.</summary>
+    public void SaveModel(string path) => OnnxModelFile.Save(ExportModelProto(), path);
+
+    private ModelProto ExportModelProto()
+    {
+        var model = _forward.Clone();
+        foreach (var t in model.Graph.Initializer)
+        {
+            if (!_byName.TryGetValue(t.Name, out var p)) continue;
+            var updated = OnnxTensor.Float(t.Name, p.Values, p.Shape);
+            t.FloatData.Clear();
+            t.RawData = updated.RawData;
+        }
+        return model;
+    }
+
+    private StepSession CreateSession(TrainingBatch batch)
+    {
+        var graph = GradientGraphBuilder.Build(_forward, Parameters.Select(p => p.Name).ToList(),
+            new long[] { batch.Count, 3, batch.Height, batch.Width }, _graphOptions);
+        if (_options.ClassWeights is { } w && w.Length != graph.Classes)
+            throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
+        Classes = graph.Classes;
+        return new StepSession(graph, _byName, _options.Threads, _options.ProfileOutputPrefix);
+    }
+
+    /// <summary>Releases the ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _sessions.Dispose();
+    }
+}

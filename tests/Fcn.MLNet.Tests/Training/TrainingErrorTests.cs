@@ -1,0 +1,81 @@
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Training;
+using Fcn.MLNet.Training.Autodiff;
+using Fcn.MLNet.Tests.Training.Support;
+using Google.Protobuf;
+using static Fcn.MLNet.Onnx.OnnxAttribute;
+
+namespace Fcn.MLNet.Tests.Training;
+
+/// <summary>What the trainer refuses, and how it says so.</summary>
+public class TrainingErrorTests
+{
+    private static (GradientCheck G, string W1, string W2, string Scores) ConvTanhConv()
+    {
+        var g = new GradientCheck(91, 1, 3, 5, 5);
+        string w1 = g.Param("w1", new[] { 4, 3, 3, 3 });
+        string w2 = g.Param("w2", new[] { 2, 4, 1, 1 });
+        string h = g.B.Node("Conv", new[] { g.Image, w1 }, Ints("kernel_shape", 3, 3));
+        var tanh = g.B.Node("Tanh", new[] { h }, 1, "squash")[0];
+        g.B.Graph.Node[^1].Name = "my_tanh";
+        string s = g.B.Node("Conv", new[] { tanh, w2 }, Ints("kernel_shape", 1, 1));
+        return (g, w1, w2, s);
+    }
+
+    [Test]
+    public void An_unsupported_op_on_the_gradient_path_is_an_error_naming_op_and_node()
+    {
+        var (g, w1, w2, s) = ConvTanhConv();
+        var ex = Assert.Throws<UnsupportedOperatorException>(() => GradientGraphBuilder.Build(g.Model(s), new[] { w1, w2 }, g.ImageShape));
+        Assert.That(ex!.OpType, Is.EqualTo("Tanh"));
+        Assert.That(ex.NodeName, Is.EqualTo("my_tanh"));
+        Assert.That(ex.Message, Does.Contain("'Tanh'").And.Contain("'my_tanh'"));
+    }
+
+    [Test]
+    public void An_unsupported_op_before_the_frozen_layers_is_fine()
+    {
+        var (g, _, w2, s) = ConvTanhConv();
+        var graph = GradientGraphBuilder.Build(g.Model(s), new[] { w2 }, g.ImageShape);
+        Assert.That(graph.Parameters.Select(p => p.Name), Is.EqualTo(new[] { w2 }));
+    }
+
+    [Test]
+    public void An_opset_outside_13_to_17_is_refused_with_the_opset_in_the_message()
+    {
+        var model = TinyFcns.Small(3, 1);
+        model.OpsetImport[0].Version = 11;
+        var ex = Assert.Throws<NotSupportedException>(() => new OnnxFcnTrainer(model.ToByteArray()));
+        Assert.That(ex!.Message, Does.Contain("opset 11"));
+    }
+
+    [Test]
+    public void Freezing_every_parameter_is_an_error()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new OnnxFcnTrainer(TinyFcns.Small(3, 1).ToByteArray(), new TrainerOptions { IsFrozen = _ => true }));
+        Assert.That(ex!.Message, Does.Contain("nothing to train"));
+    }
+
+    [Test]
+    public void Training_a_running_statistic_or_a_missing_name_is_refused()
+    {
+        var g = new GradientCheck(92, 1, 3, 4, 4);
+        string x = g.Param("x", new[] { 1, 2, 4, 4 });
+        var ex = Assert.Throws<ArgumentException>(() => GradientGraphBuilder.Build(g.Model(x), new[] { "nope" }, g.ImageShape));
+        Assert.That(ex!.Message, Does.Contain("'nope'"));
+    }
+
+    [Test]
+    public void Parameters_are_the_float_initializers_in_differentiable_slots()
+    {
+        var g = new GradientCheck(93, 1, 3, 4, 4);
+        string w = g.Param("w", new[] { 2, 3, 1, 1 });
+        string scale = g.Param("bn_scale", new[] { 2 }), bias = g.Param("bn_bias", new[] { 2 });
+        string mean = g.Frozen("bn_mean", new[] { 2 }), variance = g.Frozen("bn_var", new[] { 2 }, 0.1, 1);
+        string h = g.B.Node("Conv", new[] { g.Image, w }, Ints("kernel_shape", 1, 1));
+        string bn = g.B.Node("BatchNormalization", new[] { h, scale, bias, mean, variance });
+        string up = g.B.Node("Resize", new[] { bn, "", g.B.AddFloats("scales", new[] { 1f, 1f, 2f, 2f }, 4) }, String("mode", "linear"));
+        Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w, scale, bias }));
+        Assert.That(ParameterDiscovery.Biases(g.Model(up)), Does.Contain(bias));
+    }
+}
