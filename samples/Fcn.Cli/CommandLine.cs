@@ -50,10 +50,13 @@ public sealed class CommandLine
 
     public int RequiredInt(string name) => ParseInt(name, Required(name));
 
-    public float? OptionalFloat(string name) =>
+    public double? OptionalDouble(string name) =>
         Optional(name) is { } s
-            ? float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--{name}: '{s}' is not a number")
+            ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--{name}: '{s}' is not a number")
             : null;
+
+    public float? OptionalFloat(string name) => (float?)OptionalDouble(name);
+
 
     /// <summary>Throws for any option given but never read by the command.</summary>
     public void RejectUnknown()

@@ -8,6 +8,7 @@ var commands = new Dictionary<string, (Func<CommandLine, int> Run, string[] Flag
     ["import"] = (ImportCommand.Run, ImportCommand.Flags, ImportCommand.Usage),
     ["convolutionalize"] = (ConvolutionalizeCommand.Run, ConvolutionalizeCommand.Flags, ConvolutionalizeCommand.Usage),
     ["build"] = (BuildCommand.Run, BuildCommand.Flags, BuildCommand.Usage),
+    ["train"] = (TrainCommand.Run, TrainCommand.Flags, TrainCommand.Usage),
 };
 string usage = "usage:\n" + string.Join("\n", commands.Values.Select(c => "  " + c.Usage.Replace("\n", "\n  ")));
 
@@ -30,9 +31,11 @@ catch (UsageException e)
     Console.Error.WriteLine($"fcn {args[0]}: {e.Message}\nusage:\n  {command.Usage.Replace("\n", "\n  ")}");
     return 2;
 }
-catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"fcn {args[0]}: {Innermost(e).Message}");
+    // One clear line for the user; the stack trace only on request.
+    Console.Error.WriteLine($"fcn {args[0]}: {Innermost(e).Message.Split('\n')[0].Trim()}");
+    if (Environment.GetEnvironmentVariable("FCN_DEBUG") == "1") Console.Error.WriteLine(e);
     return 1;
 }
 

@@ -10,8 +10,7 @@ using Microsoft.ML;
 using QuickStart;
 
 string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("out", "quickstart"));
-string data = Path.Combine(output, "data");
-Directory.CreateDirectory(data);
+string imagesDir = Path.Combine(output, "data", "images"), masksDir = Path.Combine(output, "data", "masks");
 var clock = Stopwatch.StartNew();
 
 // 1. A seeded dataset: 40 images to fit, 20 held out; masks are index PNGs.
@@ -21,13 +20,13 @@ var heldOut = new List<EvaluationRow>();
 for (int i = 0; i < Fit + HeldOut; i++)
 {
     var (w, h, rgb, mask) = SyntheticShapes.Generate(seed: 1000 + i);
-    string image = Path.Combine(data, $"shapes{i:D3}.png"), maskPath = Path.Combine(data, $"shapes{i:D3}.mask.png");
+    string image = Path.Combine(imagesDir, $"shapes{i:D3}.png"), maskPath = Path.Combine(masksDir, $"shapes{i:D3}.png");
     AtomicFile.Write(image, s => PngEncoder.WriteRgb8(s, w, h, rgb));
     MaskWriter.WriteIndexPng(maskPath, mask);
     if (i < Fit) fitImages.Add((rgb, mask.Labels));
     else heldOut.Add(new EvaluationRow { ImagePath = image, Label = maskPath });
 }
-Console.WriteLine($"[{clock.Elapsed.TotalSeconds:F1}s] wrote {Fit + HeldOut} images and masks to {data}");
+Console.WriteLine($"[{clock.Elapsed.TotalSeconds:F1}s] wrote {Fit + HeldOut} images and masks to {Path.Combine(output, "data")}");
 
 // 2. A tiny FCN fitted in closed form (nearest class mean, stride 4), saved as ONNX.
 var means = NearestMeanFcn.ClassMeans(fitImages, Classes);

@@ -170,7 +170,9 @@ public sealed class OnnxFcnTrainer : IDisposable
 
     private StepSession CreateSession(TrainingBatch batch)
     {
-        var graph = GradientGraphBuilder.Build(_forward, Parameters.Select(p => p.Name).ToList(),
+        // Exports and single-image batches keep the model's own batch declaration (often a fixed 1).
+        var forward = batch.Count > 1 ? Surgery.DynamicInput.WithDynamicBatch(_forward, _options.ImageInputName) : _forward;
+        var graph = GradientGraphBuilder.Build(forward, Parameters.Select(p => p.Name).ToList(),
             new long[] { batch.Count, 3, batch.Height, batch.Width }, _graphOptions);
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");

@@ -27,6 +27,6 @@ internal static class ConvolutionalizeCommand
     {
         var parts = s.ToLowerInvariant().Split('x');
         if (parts.Length == 2 && int.TryParse(parts[0], out int a) && int.TryParse(parts[1], out int b) && a > 0 && b > 0) return (a, b);
-        throw new UsageException($"'{s}' is not a size like 224x224");
+        throw new UsageException($"'{s}' is not a size like 320x240");
     }
 }

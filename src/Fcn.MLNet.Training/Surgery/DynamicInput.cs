@@ -36,4 +36,22 @@ public static class DynamicInput
         foreach (var o in graph.Output) if (o.Type?.TensorType is { } t) t.Shape = null;
         return canonical;
     }
+
+    /// <summary>Symbol for a dynamic batch size.</summary>
+    public const string Batch = "batch";
+
+    /// <summary>
+    /// A copy whose image input (and outputs) declare a dynamic batch instead of a fixed 1, so batches of several
+    /// images can be run; the model itself is not changed. Models whose graph bakes in the batch size still fail in ORT.
+    /// </summary>
+    public static ModelProto WithDynamicBatch(ModelProto model, string? inputName = null)
+    {
+        var copy = model.Clone();
+        var initializers = new HashSet<string>(copy.Graph.Initializer.Select(t => t.Name));
+        var input = copy.Graph.Input.FirstOrDefault(i => inputName is null ? !initializers.Contains(i.Name) : i.Name == inputName);
+        foreach (var v in new[] { input }.Concat(copy.Graph.Output))
+            if (v?.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+                dims[0] = new TensorShapeProto.Types.Dimension { DimParam = Batch };
+        return copy;
+    }
 }

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Fcn.MLNet.Imaging;
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Tests.Support;
+
+namespace Fcn.MLNet.Tests;
+
+/// <summary><c>fcn train</c> on a small synthetic dataset, as a separate process.</summary>
+public class CliTrainTests
+{
+    private string _dir = "";
+    private string _images = "";
+    private string _masks = "";
+    private string _base = "";
+
+    [OneTimeSetUp]
+    public void WriteDataset()
+    {
+        _dir = TestPaths.NewTempFolder();
+        _images = Path.Combine(_dir, "images");
+        _masks = Path.Combine(_dir, "masks");
+        Directory.CreateDirectory(_images);
+        // Class = which colour channel dominates a pixel; the 1×1-conv test FCN can learn it.
+        for (int i = 0; i < 4; i++)
+        {
+            int w = 12 + 2 * i, h = 10 + i;
+            var img = TestImage.Random(w, h, 30 + i);
+            var labels = new int[w * h];
+            for (int p = 0; p < labels.Length; p++)
+            {
+                int r = img.Rgb[3 * p], g = img.Rgb[3 * p + 1], b = img.Rgb[3 * p + 2];
+                labels[p] = r >= g && r >= b ? 0 : g >= b ? 1 : 2;
+            }
+            using (var f = File.Create(Path.Combine(_images, $"s{i}.png"))) PngEncoder.WriteRgb8(f, w, h, img.Rgb);
+            MaskWriter.WriteIndexPng(Path.Combine(_masks, $"s{i}.png"), new LabelMap(w, h, labels));
+        }
+        _base = TestFcn.Create(classes: 3, seed: 2, weightScale: 0f).Save(_dir, "base.onnx");
+    }
+
+    private FcnProcess.Result Train(string output, string log, params string[] extra) =>
+        FcnProcess.Run(new[] { "train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--output", output,
+            "--iterations", "12", "--lr", "0.02", "--scale", "0.00392157", "--log", log, "--no-shuffle", "--no-augment" }.Concat(extra).ToArray());
+
+    [Test]
+    public void Log_has_one_line_per_iteration_the_loss_falls_and_the_run_is_reproducible()
+    {
+        string log1 = Path.Combine(_dir, "a.jsonl"), log2 = Path.Combine(_dir, "b.jsonl"), onnx = Path.Combine(_dir, "trained.onnx");
+        var r = Train(onnx, log1);
+        Assert.That(r.ExitCode, Is.Zero, r.StdErr + r.StdOut);
+        Assert.That(r.StdOut, Does.Contain("iteration 12/12"));
+        var lines = File.ReadAllLines(log1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.That(lines.Select(l => l.GetProperty("iteration").GetInt32()), Is.EqualTo(Enumerable.Range(1, 12)));
+        Assert.That(lines.Select(l => l.GetProperty("epoch").GetInt32()), Is.EqualTo(new[] { 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3 }), "4 images, batch 1");
+        Assert.That(lines[0].GetProperty("lr").GetDouble(), Is.EqualTo(0.02));
+        double first = lines.Take(4).Average(l => l.GetProperty("loss").GetDouble()), last = lines.Skip(8).Average(l => l.GetProperty("loss").GetDouble());
+        Assert.That(last, Is.LessThan(first * 0.95), $"epoch-3 mean loss {last} vs epoch-1 {first}");
+
+        Assert.That(Train(Path.Combine(_dir, "again.onnx"), log2).ExitCode, Is.Zero);
+        var again = File.ReadAllLines(log2).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble());
+        Assert.That(again, Is.EqualTo(lines.Select(l => l.GetProperty("loss").GetDouble())).Within(1e-5), "--no-shuffle --no-augment runs repeat");
+
+        var trained = OnnxModelFile.Load(onnx);
+        Assert.That(OnnxTensor.ReadFloats(trained.Graph.Initializer.First(t => t.Name == "score_w")), Has.Some.Not.EqualTo(0f));
+        Assert.That(new Microsoft.ML.MLContext().Transforms.SegmentFcn(onnx).Preprocessing.Scale, Is.EqualTo(0.00392157f).Within(1e-7f),
+            "the preprocessing trained with is stored in the model");
+    }
+
+    [Test]
+    public void Zip_output_loads_and_scores_with_fcn_predict()
+    {
+        string zip = Path.Combine(_dir, "trained.zip"), preds = Path.Combine(_dir, "preds");
+        Assert.That(Train(zip, Path.Combine(_dir, "z.jsonl"), "--crop", "8x6", "--batch-size", "2").ExitCode, Is.Zero);
+        var predict = FcnProcess.Run("predict", "--model", zip, "--input", _images, "--output", preds);
+        Assert.That(predict.ExitCode, Is.Zero, predict.StdErr);
+        Assert.That(MaskReader.Read(Path.Combine(preds, "s0.png")).Width, Is.EqualTo(12));
+    }
+
+    [TestCase("--iterations", "0", "at least 1")]
+    [TestCase("--crop", "big", "not a size")]
+    [TestCase("--lr", "-1", "Learning rate must be positive")]
+    public void Bad_training_arguments_exit_2(string flag, string value, string message)
+    {
+        var r = FcnProcess.Run("train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--output", Path.Combine(_dir, "x.onnx"), flag, value);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.StdErr, Does.Contain(message));
+    }
+
+    [Test]
+    public void Class_count_mismatch_is_a_one_line_failure()
+    {
+        var r = FcnProcess.Run("train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "5", "--output", Path.Combine(_dir, "x.onnx"));
+        Assert.That(r.ExitCode, Is.EqualTo(1));
+        Assert.That(r.StdErr, Does.Contain("3 classes").And.Contain("--num-classes is 5"));
+    }
+}
