@@ -83,6 +83,24 @@ public sealed class OnnxFcnTrainer : IDisposable
     /// <summary>The trained parameters (values, latest gradients, momentum).</summary>
     public IReadOnlyList<TrainableParameter> Parameters { get; }
 
+    /// <summary>
+    /// Continues from a checkpoint: sets the iteration count (for the schedule) and each parameter's momentum
+    /// buffer. The parameter values come from the model bytes the trainer was created with.
+    /// </summary>
+    public void RestoreState(int iteration, IReadOnlyDictionary<string, float[]> momentum)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iteration);
+        foreach (var p in Parameters)
+        {
+            if (!momentum.TryGetValue(p.Name, out var m)) continue;
+            if (m.Length != p.Momentum.Length)
+                throw new InvalidDataException($"Checkpoint momentum of '{p.Name}' has {m.Length} values, expected {p.Momentum.Length}.");
+            m.CopyTo(p.Momentum, 0);
+        }
+        Iteration = iteration;
+        if (iteration > 0) _optimizer.MarkStarted();
+    }
+
     /// <summary>Iterations (optimizer steps) done.</summary>
     public int Iteration { get; private set; }
 

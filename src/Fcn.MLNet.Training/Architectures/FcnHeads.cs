@@ -76,8 +76,9 @@ public static class FcnHeads
     }
 
     /// <summary>
-    /// Net surgery's <c>transplant</c>: copies every initializer of <paramref name="from"/> into the same-named,
-    /// same-shaped initializer of <paramref name="to"/> (e.g. FCN-32s → FCN-16s); returns the names copied.
+    /// Net surgery's <c>transplant</c>: copies every float parameter of <paramref name="from"/> into the same-named,
+    /// same-shaped one of <paramref name="to"/> (e.g. FCN-32s → FCN-16s); returns the names copied. Integer constants
+    /// (crop offsets, pads) belong to each architecture's geometry and are never copied.
     /// </summary>
     public static IReadOnlyList<string> Transplant(ModelProto from, ModelProto to)
     {
@@ -86,7 +87,8 @@ public static class FcnHeads
         for (int i = 0; i < to.Graph.Initializer.Count; i++)
         {
             var target = to.Graph.Initializer[i];
-            if (source.TryGetValue(target.Name, out var s) && s.Dims.SequenceEqual(target.Dims) && s.DataType == target.DataType)
+            if (target.DataType == (int)Onnx.Proto.TensorProto.Types.DataType.Float
+                && source.TryGetValue(target.Name, out var s) && s.Dims.SequenceEqual(target.Dims) && s.DataType == target.DataType)
             {
                 to.Graph.Initializer[i] = s.Clone();
                 copied.Add(target.Name);

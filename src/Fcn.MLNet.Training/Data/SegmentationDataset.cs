@@ -27,6 +27,14 @@ public sealed class SegmentationDataset
     /// <summary>Sample <paramref name="index"/>.</summary>
     public SegmentationSample this[int index] => _load(index);
 
+    /// <summary>Samples produced on demand by <paramref name="load"/> (e.g. decoded from a compact store).</summary>
+    public static SegmentationDataset FromLoader(int count, Func<int, SegmentationSample> load, IReadOnlyList<string> names)
+    {
+        if (count == 0) throw new ArgumentException("The dataset is empty.", nameof(count));
+        if (names.Count != count) throw new ArgumentException($"{names.Count} names for {count} samples.", nameof(names));
+        return new SegmentationDataset(count, load, names);
+    }
+
     /// <summary>Samples already in memory.</summary>
     public static SegmentationDataset FromSamples(IReadOnlyList<SegmentationSample> samples)
     {

@@ -7,10 +7,17 @@ namespace Fcn.MLNet.Evaluation;
 /// <summary>Semantic segmentation tasks of an <see cref="MLContext"/>: <c>mlContext.SemanticSegmentation()</c>.</summary>
 public sealed class SemanticSegmentationCatalog
 {
-    internal SemanticSegmentationCatalog(MLContext context) => Context = context;
+    internal SemanticSegmentationCatalog(MLContext context)
+    {
+        Context = context;
+        Trainers = new SemanticSegmentationTrainers(context);
+    }
 
     /// <summary>The context this catalog belongs to.</summary>
     public MLContext Context { get; }
+
+    /// <summary>Trainers (FCN fine-tuning: <c>Trainers.Fcn(...)</c> from Fcn.MLNet.Training).</summary>
+    public SemanticSegmentationTrainers Trainers { get; }
 
     /// <summary>
     /// Scores predicted class maps against ground truth over a whole dataset, streaming one row at a time, and
@@ -90,6 +97,15 @@ public sealed class SemanticSegmentationCatalog
         }
         return matrix.ToMetrics(classNames);
     }
+}
+
+/// <summary>The trainers of <see cref="SemanticSegmentationCatalog"/>; trainer packages add extension methods here.</summary>
+public sealed class SemanticSegmentationTrainers
+{
+    internal SemanticSegmentationTrainers(MLContext context) => Context = context;
+
+    /// <summary>The context the trainers belong to.</summary>
+    public MLContext Context { get; }
 }
 
 /// <summary>Adds <c>mlContext.SemanticSegmentation()</c>.</summary>

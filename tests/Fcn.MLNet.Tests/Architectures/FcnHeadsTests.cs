@@ -75,5 +75,7 @@ public class FcnHeadsTests
         Assert.That(copied, Does.Contain("score_fr.weight").And.Not.Contain("score_pool4.weight").And.Not.Contain("upscore.weight"));
         Assert.That(OnnxTensor.ReadFloats(fcn16.Graph.Initializer.First(t => t.Name == "score_fr.weight")), Is.All.EqualTo(0.5f));
         Assert.That(OnnxTensor.ReadFloats(fcn16.Graph.Initializer.First(t => t.Name == "score_pool4.weight")), Is.All.EqualTo(0f));
+        Assert.That(copied, Does.Not.Contain("score.starts"), "crop offsets are geometry, not parameters");
+        Assert.That(Ort.Run(fcn16, new float[3 * 36 * 44], 1, 3, 36, 44).Shape, Is.EqualTo(new long[] { 1, 3, 36, 44 }));
     }
 }

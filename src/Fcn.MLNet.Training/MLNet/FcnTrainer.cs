@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Fcn.MLNet.Evaluation;
+using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Onnx.Proto;
+using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Reporting;
+using Google.Protobuf;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Fcn.MLNet.Training.MLNet;
+
+/// <summary>
+/// Fine-tunes an FCN end to end on an IDataView of images and masks (paper 4.3) and returns the same kind of
+/// transformer as SegmentFcn, so the trained pipeline scores any image size and saves as a model zip. Builds
+/// FCN-32s/16s/8s on a backbone (or takes an existing FCN), trains staged or at once, reports progress to the ML.NET
+/// log and to <see cref="FcnTrainerOptions.Progress"/>, validates mean IU after every epoch, writes an atomic
+/// checkpoint per epoch (and resumes from it), and draws the training curves.
+/// </summary>
+public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
+{
+    private readonly MLContext _ml;
+    private readonly FcnTrainerOptions _options;
+
+    internal FcnTrainer(MLContext ml, FcnTrainerOptions options)
+    {
+        _ml = ml;
+        _options = options;
+        if (options.NumberOfClasses < 1) throw new ArgumentException("FcnTrainer: NumberOfClasses must be at least 1.");
+        if (options.Epochs < 1 || options.BatchSize < 1) throw new ArgumentException("FcnTrainer: Epochs and BatchSize must be at least 1.");
+        if (options.ClassNames is { } n && n.Count != options.NumberOfClasses)
+            throw new ArgumentException($"FcnTrainer: {n.Count} class names for {options.NumberOfClasses} classes.");
+        if (options.Resume && options.CheckpointFolder is null) throw new ArgumentException("FcnTrainer: Resume needs a CheckpointFolder.");
+    }
+
+    /// <summary>The curves of the last <see cref="Fit"/>.</summary>
+    public TrainingHistory? History { get; private set; }
+
+    /// <summary>The trained FCN of the last <see cref="Fit"/> (ONNX bytes).</summary>
+    public byte[]? TrainedModel { get; private set; }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        _ml.Transforms.SegmentFcn(ScoringOptions(SchemaOnlyModel(_options.NumberOfClasses), ImagePreprocessing.None)).GetOutputSchema(inputSchema);
+
+    /// <inheritdoc />
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        using var channel = ((IChannelProvider)_ml).Start(nameof(FcnTrainer));
+        var stages = _options.BaseModelPath is not null || _options.Protocol == FcnTrainingProtocol.AtOnce
+            ? new[] { _options.Architecture }
+            : Enum.GetValues<FcnArchitecture>().Where(a => a <= _options.Architecture).ToArray();
+        var (first, backbone, preprocessing) = InitialModel(stages[0]);
+        var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data");
+        Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
+
+        var checkpoint = _options.Resume ? TrainingCheckpoint.Load(_options.CheckpointFolder!) : null;
+        var history = checkpoint?.History ?? new TrainingHistory();
+        var clock = Stopwatch.StartNew();
+        ModelProto model = first;
+        for (int s = 0; s < stages.Length; s++)
+        {
+            var stage = stages[s];
+            if (checkpoint is not null && stage < checkpoint.Stage) continue; // finished before the crash
+            if (s > 0)
+            {
+                var next = FcnHeads.Build(backbone!, stage, _options.NumberOfClasses, _options.ClassNames, _options.LearnFinalUpsampling);
+                var copied = FcnHeads.Transplant(model, next);
+                Log(channel, $"FcnTrainer: {stage} initialised from {stages[s - 1]} ({copied.Count} parameters transplanted)");
+                model = next;
+            }
+            int startEpoch = 0, startIteration = 0;
+            Dictionary<string, float[]>? momentum = null;
+            if (checkpoint is not null && stage == checkpoint.Stage)
+            {
+                model = OnnxModelFile.Parse(checkpoint.Model, TrainingCheckpoint.FileName);
+                (startEpoch, startIteration) = (checkpoint.Epoch, checkpoint.Iteration);
+                momentum = new Dictionary<string, float[]>(checkpoint.Momentum);
+                Log(channel, $"FcnTrainer: resuming {stage} after epoch {startEpoch} (iteration {startIteration})");
+                checkpoint = null;
+            }
+            model = TrainStage(model, stage, s, train, preprocessing, startEpoch, startIteration, momentum, history, clock, channel);
+            if (_options.CancellationToken.IsCancellationRequested) break;
+        }
+
+        History = history;
+        TrainedModel = model.ToByteArray();
+        if (_options.CheckpointFolder is { } folder)
+            CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
+        return _ml.Transforms.SegmentFcn(ScoringOptions(TrainedModel, preprocessing)).Fit(input);
+    }
+
+    private ModelProto TrainStage(ModelProto model, FcnArchitecture stage, int stageIndex, SegmentationDataset train,
+        ImagePreprocessing preprocessing, int startEpoch, int startIteration, Dictionary<string, float[]>? momentum,
+        TrainingHistory history, Stopwatch clock, IChannel channel)
+    {
+        var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
+        var trainerOptions = new TrainerOptions
+        {
+            LearningRate = _options.LearningRate, Momentum = _options.Momentum, WeightDecay = _options.WeightDecay,
+            BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, Schedule = _options.Schedule,
+            IgnoreLabel = _options.IgnoreLabel, ClassWeights = _options.ClassWeights, LossSampleFraction = _options.LossSampleFraction,
+            Seed = _options.Seed + 7919 * stageIndex, IsFrozen = frozen.Contains,
+        };
+        using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
+        if (momentum is not null) trainer.RestoreState(startIteration, momentum);
+        int perEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        string stageName = stage.ToString();
+        for (int epoch = startEpoch + 1; epoch <= _options.Epochs && !_options.CancellationToken.IsCancellationRequested; epoch++)
+        {
+            // A sampler per epoch, seeded by (seed, stage, epoch): a resumed run sees the same batches as an uninterrupted one.
+            var sampler = new BatchSampler(train, new BatchSamplerOptions
+            {
+                BatchSize = _options.BatchSize, CropSize = _options.CropSize, Mirror = _options.Mirror, Shuffle = true,
+                IgnoreLabel = _options.IgnoreLabel, Seed = HashCode.Combine(_options.Seed, stageIndex, epoch),
+            });
+            int e = epoch;
+            trainer.Train(sampler.Batches(), perEpoch, new InlineProgress(p =>
+            {
+                history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
+                _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
+            }), _options.CancellationToken);
+            model = OnnxModelFile.Parse(trainer.ExportModel(), stageName);
+            double? miu = null;
+            if (_options.ValidationData is { } validation)
+            {
+                miu = Validate(model.ToByteArray(), preprocessing, validation);
+                history.Validation.Add(new ValidationPoint(stageName, epoch, miu.Value));
+            }
+            var recent = history.Losses.Where(l => l.Stage == stageName).TakeLast(perEpoch).Select(l => l.Loss).DefaultIfEmpty(double.NaN).Average();
+            Log(channel, $"FcnTrainer: {stage} epoch {epoch}/{_options.Epochs}: mean loss {recent:F4}" +
+                (miu is double m ? $", validation mean IU {m:F4}" : "") + $" ({clock.Elapsed:hh\\:mm\\:ss})");
+            _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed));
+            if (_options.CheckpointFolder is { } folder)
+            {
+                new TrainingCheckpoint
+                {
+                    Stage = stage, Epoch = epoch, Iteration = trainer.Iteration, Model = model.ToByteArray(),
+                    Momentum = trainer.Parameters.ToDictionary(p => p.Name, p => (float[])p.Momentum.Clone()), History = history,
+                }.Save(folder);
+                CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
+            }
+        }
+        return model;
+    }
+
+    private double Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
+    {
+        using var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(validation);
+        return _ml.SemanticSegmentation().Evaluate(scorer.Transform(validation), _options.NumberOfClasses, _options.LabelColumnName,
+            _options.OutputColumnName, _options.IgnoreLabel).MeanIU;
+    }
+
+    private (ModelProto Model, Backbone? Backbone, ImagePreprocessing Preprocessing) InitialModel(FcnArchitecture firstStage)
+    {
+        if (_options.BaseModelPath is { } path)
+        {
+            var fcn = OnnxModelFile.Load(path);
+            var prep = _options.Preprocessing
+                ?? (OnnxModelFile.GetMetadata(fcn, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+            return (fcn, null, prep);
+        }
+        var backbone = _options.Backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase)
+            ? Architectures.Backbone.ResNet18()
+            : Architectures.Backbone.FromClassifier(OnnxModelFile.Load(_options.Backbone), _options.Backbone, _options.Preprocessing ?? ImagePreprocessing.None);
+        var model = FcnHeads.Build(backbone, firstStage, _options.NumberOfClasses, _options.ClassNames, _options.LearnFinalUpsampling);
+        return (model, backbone, backbone.Preprocessing);
+    }
+
+    private SegmentFcnOptions ScoringOptions(byte[] model, ImagePreprocessing preprocessing) => new()
+    {
+        ModelBytes = model, InputColumnName = _options.ImageColumnName, OutputColumnName = _options.OutputColumnName,
+        Preprocessing = preprocessing, ClassNames = _options.ClassNames,
+    };
+
+    /// <summary>A 1×1-conv FCN with the right class count: only its output schema is used.</summary>
+    private static byte[] SchemaOnlyModel(int classes)
+    {
+        var b = new OnnxGraphBuilder();
+        b.AddInput("image", Onnx.Proto.TensorProto.Types.DataType.Float, 1, 3, "height", "width");
+        string y = b.Node("Conv", new[] { "image", b.AddFloats("w", new float[3 * classes], classes, 3, 1, 1) }, OnnxAttribute.Ints("kernel_shape", 1, 1));
+        b.AddOutput(y, Onnx.Proto.TensorProto.Types.DataType.Float, 1, classes, "height", "width");
+        return OnnxModelFile.CreateModel(b.Graph).ToByteArray();
+    }
+
+    /// <summary>Writes an Info message to the ML.NET log (mlContext.Log subscribers).</summary>
+    private static void Log(IChannel channel, string message) =>
+        channel.Info(MessageSensitivity.None, message);
+
+    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
+
+/// <summary>Adds <c>Fcn(...)</c> to <c>mlContext.SemanticSegmentation().Trainers</c>.</summary>
+public static class FcnTrainerCatalog
+{
+    /// <summary>Fine-tunes an FCN (paper 4.3) on images and masks; the result scores any image size and saves as a zip.</summary>
+    /// <example><code>
+    /// var trainer = ml.SemanticSegmentation().Trainers.Fcn(new FcnTrainerOptions { NumberOfClasses = 11, IgnoreLabel = 11 });
+    /// var model = ml.Transforms.LoadImages("Image", "", "ImagePath").Append(trainer).Fit(data);
+    /// </code></example>
+    public static FcnTrainer Fcn(this SemanticSegmentationTrainers trainers, FcnTrainerOptions options) =>
+        new(trainers.Context, options ?? throw new ArgumentNullException(nameof(options)));
+}

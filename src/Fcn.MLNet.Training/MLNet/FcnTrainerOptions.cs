@@ -1,0 +1,117 @@
+using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Optimization;
+using Microsoft.ML;
+
+namespace Fcn.MLNet.Training.MLNet;
+
+/// <summary>How the skip architectures are trained (paper 4.2–4.3).</summary>
+public enum FcnTrainingProtocol
+{
+    /// <summary>Train the target architecture directly from the backbone ("at once", the later reference repo).</summary>
+    AtOnce,
+
+    /// <summary>FCN-32s, then FCN-16s initialised from it, then FCN-8s from that (new skip layers start at zero).</summary>
+    Staged,
+}
+
+/// <summary>Options of <see cref="FcnTrainer"/>: data columns, network, optimizer, protocol, validation and checkpoints.</summary>
+public sealed class FcnTrainerOptions
+{
+    /// <summary>Image column (MLImage of any size, e.g. from LoadImages).</summary>
+    public string ImageColumnName { get; set; } = "Image";
+
+    /// <summary>Ground truth: mask file paths (text), or an integer vector of H·W labels per image.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Class-map column of the returned transformer.</summary>
+    public string OutputColumnName { get; set; } = "Segmentation";
+
+    /// <summary>"resnet18" (the NuGet ImageNet ResNet18) or the path of an ImageNet classifier ONNX.</summary>
+    public string Backbone { get; set; } = "resnet18";
+
+    /// <summary>An existing FCN ONNX to fine-tune instead of building one from <see cref="Backbone"/>.</summary>
+    public string? BaseModelPath { get; set; }
+
+    /// <summary>The architecture to end with.</summary>
+    public FcnArchitecture Architecture { get; set; } = FcnArchitecture.Fcn8s;
+
+    /// <summary>Staged 32s → 16s → 8s, or at once.</summary>
+    public FcnTrainingProtocol Protocol { get; set; } = FcnTrainingProtocol.AtOnce;
+
+    /// <summary>Number of classes.</summary>
+    public int NumberOfClasses { get; set; }
+
+    /// <summary>Class names (optional; stored in the model).</summary>
+    public IReadOnlyList<string>? ClassNames { get; set; }
+
+    /// <summary>Preprocessing for a classifier backbone given by path (ResNet18 brings its own).</summary>
+    public ImagePreprocessing? Preprocessing { get; set; }
+
+    /// <summary>Label that carries no loss and is not scored (255 for PASCAL VOC, 11 for CamVid).</summary>
+    public int IgnoreLabel { get; set; } = 255;
+
+    /// <summary>Epochs per stage.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; set; } = 1;
+
+    /// <summary>Base learning rate (loss is the mean over labelled pixels).</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Weight decay.</summary>
+    public double WeightDecay { get; set; } = 5e-4;
+
+    /// <summary>Learning-rate multiplier of biases (the paper doubles it).</summary>
+    public double BiasLearningRateMultiplier { get; set; } = 2;
+
+    /// <summary>Learning-rate schedule within a stage.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Fixed;
+
+    /// <summary>Random crops of this size (height, width), padded with the ignore label; null trains whole images.</summary>
+    public (int Height, int Width)? CropSize { get; set; }
+
+    /// <summary>Random horizontal mirroring.</summary>
+    public bool Mirror { get; set; } = true;
+
+    /// <summary>Loss sampling: fraction of pixels whose loss is kept (paper 3.4).</summary>
+    public double LossSampleFraction { get; set; } = 1.0;
+
+    /// <summary>Per-class loss weights (class balancing), or null.</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>Also learn the final upsampling (fixed to bilinear by default).</summary>
+    public bool LearnFinalUpsampling { get; set; }
+
+    /// <summary>Seed of shuffling, crops, mirroring and loss sampling.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Validation rows (same columns): mean IU after every epoch.</summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>Folder for the per-epoch checkpoint (written atomically) and the curves plot.</summary>
+    public string? CheckpointFolder { get; set; }
+
+    /// <summary>Continue from the checkpoint in <see cref="CheckpointFolder"/> when there is one.</summary>
+    public bool Resume { get; set; }
+
+    /// <summary>Progress after every iteration and every validation.</summary>
+    public IProgress<FcnTrainingProgress>? Progress { get; set; }
+
+    /// <summary>Stops training early (the last finished epoch's model is returned).</summary>
+    public CancellationToken CancellationToken { get; set; }
+}
+
+/// <summary>A progress report of <see cref="FcnTrainer"/>.</summary>
+/// <param name="Stage">The architecture being trained.</param>
+/// <param name="Epoch">Epoch within the stage (1-based).</param>
+/// <param name="Iteration">Iteration within the stage (1-based).</param>
+/// <param name="Loss">This iteration's loss (NaN in a validation report).</param>
+/// <param name="LearningRate">The base learning rate of the iteration.</param>
+/// <param name="ValidationMeanIU">Validation mean IU, in the report that closes an epoch (else null).</param>
+/// <param name="Elapsed">Wall time since training started.</param>
+public sealed record FcnTrainingProgress(FcnArchitecture Stage, int Epoch, int Iteration, double Loss, double LearningRate,
+    double? ValidationMeanIU, TimeSpan Elapsed);
