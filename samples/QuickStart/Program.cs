@@ -52,7 +52,7 @@ var trainer = ml.SemanticSegmentation().Trainers.Fcn(new FcnTrainerOptions
     CheckpointFolder = Path.Combine(output, "checkpoints"),
     Progress = new Progress<FcnTrainingProgress>(p =>
     {
-        if (p.ValidationMeanIU is null && p.Iteration % 40 == 0) Say($"{p.Stage} epoch {p.Epoch} iteration {p.Iteration}: loss {p.Loss:F3}");
+        if (!p.EndOfEpoch && p.Iteration % 40 == 0) Say($"{p.Stage} epoch {p.Epoch} iteration {p.Iteration}: loss {p.Loss:F3}");
     }),
 });
 var model = loadImages.Append(trainer).Fit(trainData);

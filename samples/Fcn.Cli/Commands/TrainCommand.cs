@@ -1,114 +1,137 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Fcn.MLNet;
-using Fcn.MLNet.Onnx;
+using Fcn.MLNet.Data;
+using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
-using Fcn.MLNet.Training;
 using Fcn.MLNet.Training.Architectures;
-using Fcn.MLNet.Training.Data;
-using Google.Protobuf;
+using Fcn.MLNet.Training.MLNet;
 using Microsoft.ML;
 
 namespace Fcn.Cli.Commands;
 
-/// <summary><c>fcn train</c>: fine-tunes an ONNX FCN (or one built on a backbone) on image/mask folders.</summary>
+/// <summary>
+/// <c>fcn train</c>: fine-tunes an ONNX FCN, or one built on a backbone (staged or at once), on image/mask folders,
+/// through the ML.NET FCN trainer — so the result is the same pipeline <c>Trainers.Fcn</c> gives in code.
+/// </summary>
 internal static class TrainCommand
 {
     public const string Usage =
-        "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s)\n" +
+        "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s [--stages])\n" +
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
         "             [--bias-lr-mult K] [--ignore-label L] [--crop WxH] [--no-augment] [--no-shuffle] [--seed S]\n" +
-        "             [--log <file.jsonl>] [--classes <names.txt>] " + ModelArguments.Usage;
+        "             [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
+        "             [--checkpoint-dir <folder> [--resume]] " + ModelArguments.Usage;
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume" }).ToArray();
+
+    public sealed class Row
+    {
+        public string ImagePath { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
 
     public static int Run(CommandLine cl)
     {
-        string? modelPath = cl.Optional("model"), backboneName = cl.Optional("backbone"), archName = cl.Optional("arch");
-        if ((modelPath is null) == (backboneName is null)) throw new UsageException("give either --model or --backbone with --arch");
-        if (backboneName is not null && archName is null) throw new UsageException("--backbone needs --arch");
-        if (modelPath is not null && archName is not null) throw new UsageException("--arch applies to --backbone, not --model");
-        string images = cl.Required("images"), masks = cl.Required("masks"), output = cl.Required("output");
-        int classes = cl.RequiredInt("num-classes");
+        var options = Parse(cl, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks);
+        var ml = new MLContext(seed: options.Seed);
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine("  " + e.Message); };
+        var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
+        var train = ml.Data.LoadFromEnumerable(Rows(images, masks));
+        if (valImages is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valImages, valMasks!)));
+        int count = FilePairs.Pair(images, masks).Count;
+        Console.WriteLine($"training on {count} image(s), batch {options.BatchSize}, " +
+            (options.Iterations is int i ? $"{i} iteration(s)" : $"{options.Epochs} epoch(s)") + " per stage, " +
+            $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no augmentation")}, lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+
+        using var logWriter = log is null ? null : new StreamWriter(log, append: false) { AutoFlush = true };
+        int iteration = 0;
+        bool staged = options.Protocol == FcnTrainingProtocol.Staged;
+        var previous = TimeSpan.Zero;
+        options.Progress = new InlineProgress(p =>
+        {
+            if (p.EndOfEpoch) return;
+            iteration++;
+            var seconds = (p.Elapsed - previous).TotalSeconds;
+            previous = p.Elapsed;
+            logWriter?.WriteLine(staged
+                ? JsonSerializer.Serialize(new { iteration, epoch = p.Epoch, loss = p.Loss, lr = p.LearningRate, seconds, stage = p.Stage.ToString().ToLowerInvariant() })
+                : JsonSerializer.Serialize(new { iteration, epoch = p.Epoch, loss = p.Loss, lr = p.LearningRate, seconds }));
+            if (iteration == 1 || iteration % 20 == 0)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {(staged ? p.Stage + " " : "")}iteration {iteration} (epoch {p.Epoch})  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {seconds * 1000:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}"));
+        });
+
+        var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
+        using var model = loadImages.Append(trainer).Fit(train);
+        if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) AtomicFile.WriteAllBytes(output, trainer.TrainedModel!);
+        else AtomicFile.Write(output, s => ml.Model.Save(model, ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema, s));
+        Console.WriteLine($"wrote {Path.GetFullPath(output)}" + (trainer.History!.Validation.LastOrDefault() is { } v ? $" (validation mean IU {v.MeanIU:F4})" : ""));
+        return 0;
+    }
+
+    private static FcnTrainerOptions Parse(CommandLine cl, out string images, out string masks, out string output, out string? log,
+        out string? valImages, out string? valMasks)
+    {
+        string? modelPath = cl.Optional("model"), backbone = cl.Optional("backbone"), arch = cl.Optional("arch");
+        if ((modelPath is null) == (backbone is null)) throw new UsageException("give either --model or --backbone with --arch");
+        if (backbone is not null && arch is null) throw new UsageException("--backbone needs --arch");
+        if (modelPath is not null && (arch is not null || cl.Flag("stages"))) throw new UsageException("--arch and --stages apply to --backbone, not --model");
+        images = cl.Required("images");
+        masks = cl.Required("masks");
+        output = cl.Required("output");
         if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--output must be a .onnx or .zip file");
+        int classes = cl.RequiredInt("num-classes");
+        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
         int? iterations = cl.OptionalInt("iterations"), epochs = cl.OptionalInt("epochs");
         if (iterations is not null && epochs is not null) throw new UsageException("give --iterations or --epochs, not both");
         if (iterations is < 1 || epochs is < 1) throw new UsageException("--iterations and --epochs must be at least 1");
-        int batchSize = cl.OptionalInt("batch-size") ?? 1;
-        if (batchSize < 1) throw new UsageException("--batch-size must be at least 1");
-        int ignore = cl.OptionalInt("ignore-label") ?? 255;
-        var crop = cl.Optional("crop") is { } c ? ParseCrop(c) : ((int, int)?)null;
-        bool augment = !cl.Flag("no-augment"), shuffle = !cl.Flag("no-shuffle");
-        int seed = cl.OptionalInt("seed") ?? 1;
-        string? logPath = cl.Optional("log"), namesFile = cl.Optional("classes");
-        var options = new TrainerOptions
+        valImages = cl.Optional("val-images");
+        valMasks = cl.Optional("val-masks");
+        if ((valImages is null) != (valMasks is null)) throw new UsageException("--val-images and --val-masks go together");
+        string? checkpoints = cl.Optional("checkpoint-dir");
+        bool resume = cl.Flag("resume");
+        if (resume && checkpoints is null) throw new UsageException("--resume needs --checkpoint-dir");
+        log = cl.Optional("log");
+        string? namesFile = cl.Optional("classes");
+        var options = new FcnTrainerOptions
         {
+            BaseModelPath = modelPath,
+            Backbone = backbone ?? "resnet18",
+            Architecture = arch is null ? FcnArchitecture.Fcn8s : BuildCommand.ParseArchitecture(arch),
+            Protocol = cl.Flag("stages") ? FcnTrainingProtocol.Staged : FcnTrainingProtocol.AtOnce,
+            NumberOfClasses = classes,
+            ClassNames = namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes),
+            Iterations = iterations,
+            Epochs = epochs ?? 1,
+            BatchSize = cl.OptionalInt("batch-size") ?? 1,
             LearningRate = cl.OptionalDouble("lr") ?? 1e-4,
             Momentum = cl.OptionalDouble("momentum") ?? 0.9,
             WeightDecay = cl.OptionalDouble("weight-decay") ?? 5e-4,
             BiasLearningRateMultiplier = cl.OptionalDouble("bias-lr-mult") ?? 2,
-            IgnoreLabel = ignore,
-            Seed = seed,
+            IgnoreLabel = cl.OptionalInt("ignore-label") ?? 255,
+            CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
+            Mirror = !cl.Flag("no-augment"),
+            Shuffle = !cl.Flag("no-shuffle"),
+            Seed = cl.OptionalInt("seed") ?? 1,
+            CheckpointFolder = checkpoints,
+            Resume = resume,
+            Preprocessing = ModelArguments.Preprocessing(cl),
         };
-        var flagsPreprocessing = ModelArguments.Preprocessing(cl);
         cl.RejectUnknown();
-        try { options.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
-
-        var names = namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes);
-        var model = modelPath is not null
-            ? OnnxModelFile.Load(modelPath)
-            : FcnHeads.Build(backboneName!.Equals("resnet18", StringComparison.OrdinalIgnoreCase)
-                ? Backbone.ResNet18()
-                : Backbone.FromClassifier(OnnxModelFile.Load(backboneName), backboneName, flagsPreprocessing ?? ImagePreprocessing.None),
-                BuildCommand.ParseArchitecture(archName!), classes, names);
-        var contract = FcnModelContract.Inspect(model, modelPath ?? "built model");
-        if (contract.NumberOfClasses is int k && k != classes)
-            throw new InvalidDataException($"{modelPath ?? "the built model"} scores {k} classes but --num-classes is {classes}");
-        var preprocessing = flagsPreprocessing
-            ?? (OnnxModelFile.GetMetadata(model, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
-        OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
-        if (names is not null) ModelMetadata.WriteClassNames(model, names);
-        var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
-        options.IsFrozen = frozen.Contains;
-
-        var dataset = SegmentationDataset.FromFolders(images, masks, preprocessing);
-        var sampler = new BatchSampler(dataset, new BatchSamplerOptions
-        {
-            BatchSize = batchSize, CropSize = crop, Mirror = augment, Shuffle = shuffle, IgnoreLabel = ignore, Seed = seed,
-        });
-        int perEpoch = (dataset.Count + batchSize - 1) / batchSize;
-        int total = iterations ?? perEpoch * (epochs ?? 1);
-        Console.WriteLine($"training on {dataset.Count} image(s), batch {batchSize}, {total} iteration(s) ({(double)total / perEpoch:F2} epoch(s)), " +
-            $"{(crop is { } cs ? $"crops {cs.Item2}x{cs.Item1}" : "native size")}, {(augment ? "mirroring" : "no augmentation")}, lr {options.LearningRate}");
-
-        using var trainer = new OnnxFcnTrainer(model.ToByteArray(), options);
-        using var log = logPath is null ? null : new StreamWriter(logPath, append: false) { AutoFlush = true };
-        var clock = Stopwatch.StartNew();
-        int every = Math.Max(1, total / 50);
-        trainer.Train(sampler.Batches(), total, new SynchronousProgress(p =>
-        {
-            int epoch = (p.Iteration - 1) / perEpoch + 1;
-            log?.WriteLine(JsonSerializer.Serialize(new { iteration = p.Iteration, epoch, loss = p.Loss, lr = p.LearningRate, seconds = p.StepTime.TotalSeconds }));
-            if (p.Iteration == 1 || p.Iteration % every == 0 || p.Iteration == total)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  iteration {p.Iteration}/{total}  epoch {epoch}  loss {p.Loss:F4}  (avg {p.AverageLoss:F4})  lr {p.LearningRate:G3}  {p.StepTime.TotalMilliseconds:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}"));
-        }));
-
-        var trained = trainer.ExportModel();
-        if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) AtomicFile.WriteAllBytes(output, trained);
-        else
-        {
-            var ml = new MLContext();
-            using var pipeline = SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelBytes = trained, Preprocessing = preprocessing });
-            var schema = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema;
-            AtomicFile.Write(output, s => ml.Model.Save(pipeline, schema, s));
-        }
-        Console.WriteLine($"wrote {Path.GetFullPath(output)} after {clock.Elapsed.TotalSeconds:F1} s");
-        return 0;
+        if (options.BatchSize < 1) throw new UsageException("--batch-size must be at least 1");
+        if (!(options.LearningRate > 0)) throw new UsageException($"Learning rate must be positive, got {options.LearningRate}");
+        if (options.Momentum is < 0 or >= 1) throw new UsageException($"Momentum must be in [0, 1), got {options.Momentum}");
+        if (options.WeightDecay < 0) throw new UsageException($"Weight decay must be ≥ 0, got {options.WeightDecay}");
+        if (backbone is not null && backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && options.Preprocessing is not null)
+            throw new UsageException("the resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean)");
+        return options;
     }
+
+    private static IEnumerable<Row> Rows(string images, string masks) =>
+        FilePairs.Pair(images, masks).Select(p => new Row { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
 
     private static (int Height, int Width) ParseCrop(string s)
     {
@@ -116,9 +139,8 @@ internal static class TrainCommand
         return (h, w);
     }
 
-    /// <summary>Reports on the training thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    private sealed class InlineProgress(Action<FcnTrainingProgress> report) : IProgress<FcnTrainingProgress>
     {
-        public void Report(TrainingProgress value) => report(value);
+        public void Report(FcnTrainingProgress value) => report(value);
     }
 }

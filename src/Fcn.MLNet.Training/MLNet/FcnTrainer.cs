@@ -29,7 +29,8 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         _ml = ml;
         _options = options;
         if (options.NumberOfClasses < 1) throw new ArgumentException("FcnTrainer: NumberOfClasses must be at least 1.");
-        if (options.Epochs < 1 || options.BatchSize < 1) throw new ArgumentException("FcnTrainer: Epochs and BatchSize must be at least 1.");
+        if (options.Epochs < 1 || options.BatchSize < 1 || options.Iterations < 1)
+            throw new ArgumentException("FcnTrainer: Epochs, Iterations and BatchSize must be at least 1.");
         if (options.ClassNames is { } n && n.Count != options.NumberOfClasses)
             throw new ArgumentException($"FcnTrainer: {n.Count} class names for {options.NumberOfClasses} classes.");
         if (options.Resume && options.CheckpointFolder is null) throw new ArgumentException("FcnTrainer: Resume needs a CheckpointFolder.");
@@ -107,17 +108,19 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
         if (momentum is not null) trainer.RestoreState(startIteration, momentum);
         int perEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        int total = _options.Iterations ?? perEpoch * _options.Epochs;
+        int epochs = (total + perEpoch - 1) / perEpoch;
         string stageName = stage.ToString();
-        for (int epoch = startEpoch + 1; epoch <= _options.Epochs && !_options.CancellationToken.IsCancellationRequested; epoch++)
+        for (int epoch = startEpoch + 1; epoch <= epochs && !_options.CancellationToken.IsCancellationRequested; epoch++)
         {
             // A sampler per epoch, seeded by (seed, stage, epoch): a resumed run sees the same batches as an uninterrupted one.
             var sampler = new BatchSampler(train, new BatchSamplerOptions
             {
-                BatchSize = _options.BatchSize, CropSize = _options.CropSize, Mirror = _options.Mirror, Shuffle = true,
+                BatchSize = _options.BatchSize, CropSize = _options.CropSize, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
                 IgnoreLabel = _options.IgnoreLabel, Seed = HashCode.Combine(_options.Seed, stageIndex, epoch),
             });
             int e = epoch;
-            trainer.Train(sampler.Batches(), perEpoch, new InlineProgress(p =>
+            trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new InlineProgress(p =>
             {
                 history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
                 _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
@@ -130,9 +133,9 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 history.Validation.Add(new ValidationPoint(stageName, epoch, miu.Value));
             }
             var recent = history.Losses.Where(l => l.Stage == stageName).TakeLast(perEpoch).Select(l => l.Loss).DefaultIfEmpty(double.NaN).Average();
-            Log(channel, $"FcnTrainer: {stage} epoch {epoch}/{_options.Epochs}: mean loss {recent:F4}" +
+            Log(channel, $"FcnTrainer: {stage} epoch {epoch}/{epochs}: mean loss {recent:F4}" +
                 (miu is double m ? $", validation mean IU {m:F4}" : "") + $" ({clock.Elapsed:hh\\:mm\\:ss})");
-            _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed));
+            _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed, EndOfEpoch: true));
             if (_options.CheckpointFolder is { } folder)
             {
                 new TrainingCheckpoint
@@ -158,8 +161,14 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         if (_options.BaseModelPath is { } path)
         {
             var fcn = OnnxModelFile.Load(path);
+            var contract = FcnModelContract.Inspect(fcn, path);
+            if (contract.NumberOfClasses is int k && k != _options.NumberOfClasses)
+                throw new InvalidDataException($"{path} scores {k} classes but {_options.NumberOfClasses} were asked for (NumberOfClasses).");
             var prep = _options.Preprocessing
                 ?? (OnnxModelFile.GetMetadata(fcn, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+            // The trained model describes itself: the preprocessing it was trained with, and its class names.
+            OnnxModelFile.SetMetadata(fcn, ModelMetadata.PreprocessingKey, prep.ToJson());
+            if (_options.ClassNames is { } names) ModelMetadata.WriteClassNames(fcn, names);
             return (fcn, null, prep);
         }
         var backbone = _options.Backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase)

@@ -53,6 +53,12 @@ public sealed class FcnTrainerOptions
     /// <summary>Epochs per stage.</summary>
     public int Epochs { get; set; } = 10;
 
+    /// <summary>When set, iterations per stage instead of whole epochs (the last epoch may be partial).</summary>
+    public int? Iterations { get; set; }
+
+    /// <summary>Shuffle the images every epoch (seeded); false takes them in the input's order.</summary>
+    public bool Shuffle { get; set; } = true;
+
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; set; } = 1;
 
@@ -109,9 +115,10 @@ public sealed class FcnTrainerOptions
 /// <param name="Stage">The architecture being trained.</param>
 /// <param name="Epoch">Epoch within the stage (1-based).</param>
 /// <param name="Iteration">Iteration within the stage (1-based).</param>
-/// <param name="Loss">This iteration's loss (NaN in a validation report).</param>
+/// <param name="Loss">This iteration's loss (NaN in an end-of-epoch report).</param>
 /// <param name="LearningRate">The base learning rate of the iteration.</param>
 /// <param name="ValidationMeanIU">Validation mean IU, in the report that closes an epoch (else null).</param>
 /// <param name="Elapsed">Wall time since training started.</param>
+/// <param name="EndOfEpoch">True for the report that closes an epoch (after validation), false for an iteration's.</param>
 public sealed record FcnTrainingProgress(FcnArchitecture Stage, int Epoch, int Iteration, double Loss, double LearningRate,
-    double? ValidationMeanIU, TimeSpan Elapsed);
+    double? ValidationMeanIU, TimeSpan Elapsed, bool EndOfEpoch = false);

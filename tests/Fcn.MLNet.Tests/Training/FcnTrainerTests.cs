@@ -75,7 +75,8 @@ public class FcnTrainerTests
         var model = ml.Transforms.LoadImages("Image", "", "ImagePath").Append(trainer).Fit(data);
 
         Assert.That(reports.Select(r => r.Stage).Distinct(), Is.EqualTo(new[] { FcnArchitecture.Fcn32s, FcnArchitecture.Fcn16s, FcnArchitecture.Fcn8s }));
-        Assert.That(reports.Count(r => r.ValidationMeanIU is not null), Is.EqualTo(3), "one validation per epoch per stage");
+        Assert.That(reports.Count(r => r.EndOfEpoch), Is.EqualTo(3), "one end-of-epoch report per stage");
+        Assert.That(reports.Where(r => r.EndOfEpoch).Select(r => r.ValidationMeanIU), Is.All.InRange(0.0, 1.0), "validated every epoch");
         Assert.That(trainer.History!.Losses, Has.Count.EqualTo(12), "4 images × 1 epoch × 3 stages");
         Assert.That(log, Has.Some.Contains("Fcn16s initialised from Fcn32s").And.Some.Contains("validation mean IU"));
         Assert.That(File.Exists(Path.Combine(checkpoints, TrainingCheckpoint.FileName)));
