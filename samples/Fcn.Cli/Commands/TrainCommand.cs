@@ -6,6 +6,7 @@ using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.MLNet;
+using Fcn.MLNet.Training.Optimization;
 using Microsoft.ML;
 
 namespace Fcn.Cli.Commands;
@@ -20,7 +21,8 @@ internal static class TrainCommand
         "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s [--stages])\n" +
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
-        "             [--bias-lr-mult K] [--ignore-label L] [--crop WxH] [--no-augment] [--no-shuffle] [--seed S]\n" +
+        "             [--bias-lr-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
+        "             [--no-augment] [--no-shuffle] [--seed S]\n" +
         "             [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--checkpoint-dir <folder> [--resume]] " + ModelArguments.Usage;
 
@@ -111,6 +113,7 @@ internal static class TrainCommand
             Momentum = cl.OptionalDouble("momentum") ?? 0.9,
             WeightDecay = cl.OptionalDouble("weight-decay") ?? 5e-4,
             BiasLearningRateMultiplier = cl.OptionalDouble("bias-lr-mult") ?? 2,
+            Schedule = ParseSchedule(cl.Optional("lr-policy")),
             IgnoreLabel = cl.OptionalInt("ignore-label") ?? 255,
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
             Mirror = !cl.Flag("no-augment"),
@@ -128,6 +131,13 @@ internal static class TrainCommand
         if (backbone is not null && backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && options.Preprocessing is not null)
             throw new UsageException("the resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean)");
         return options;
+    }
+
+    private static LearningRateSchedule ParseSchedule(string? text)
+    {
+        if (text is null) return LearningRateSchedule.Fixed;
+        try { return LearningRateSchedule.Parse(text); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
     private static IEnumerable<Row> Rows(string images, string masks) =>
