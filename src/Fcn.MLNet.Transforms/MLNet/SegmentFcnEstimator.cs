@@ -39,8 +39,14 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             throw new ArgumentException($"{ClassNames.Count} class names were given but {source} scores {k} classes.");
         Preprocessing = options.Preprocessing
             ?? (OnnxModelFile.GetMetadata(model, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+        if (options.ShiftAndStitch is { } sas)
+        {
+            Onnx.ShiftAndStitch.Validate(sas.OutputStride, sas.Factor);
+            if (Contract.OutputMatchesInputSize)
+                throw new ArgumentException($"SegmentFcn: shift-and-stitch needs a model with coarse output; {source} already predicts at input size.");
+        }
         _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
-            emitScore: options.ScoreColumnName is not null, ClassNames).ToByteArray();
+            emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch).ToByteArray();
     }
 
     /// <summary>What was learned about the model when checking its contract.</summary>

@@ -39,6 +39,13 @@ public sealed class SegmentFcnOptions
     /// <summary>Name of the score output, for models with several outputs (e.g. torchvision's "out" and "aux").</summary>
     public string? ScoresOutputName { get; set; }
 
+    /// <summary>
+    /// Shift-and-stitch (paper 3.2) for a model with coarse output: the model's output stride S and a factor f
+    /// dividing it. f² shifted copies of each image are scored and interlaced into a map of stride S/f before the
+    /// bilinear resize. The model must accept a batch of f² images. Null (default) scores once.
+    /// </summary>
+    public (int OutputStride, int Factor)? ShiftAndStitch { get; set; }
+
     /// <summary>GPU device for ONNX Runtime, or null for CPU.</summary>
     public int? GpuDeviceId { get; set; }
 

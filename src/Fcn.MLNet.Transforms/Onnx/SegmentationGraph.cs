@@ -29,7 +29,7 @@ public static class SegmentationGraph
     /// rewired and its outputs replaced. <paramref name="classNames"/> (when given) are stored in metadata_props.
     /// </summary>
     public static ModelProto Wrap(ModelProto fcn, FcnModelContract contract, ImagePreprocessing preprocessing,
-        bool emitScore, IReadOnlyList<string>? classNames)
+        bool emitScore, IReadOnlyList<string>? classNames, (int Stride, int Factor)? shiftAndStitch = null)
     {
         preprocessing.Validate();
         var model = fcn.Clone();
@@ -62,11 +62,15 @@ public static class SegmentationGraph
             x = b.Node("Mul", new[] { x, b.AddFloats("norm_scale", mul, 1, 3, 1, 1) });
             x = b.NamedNode("Add", "normalized_image", new[] { x, b.AddFloats("norm_shift", add, 1, 3, 1, 1) });
         }
+        if (shiftAndStitch is { } sas && sas.Factor > 1)
+            x = ShiftAndStitch.ShiftedBatch(b, x, sas.Stride, sas.Factor);
         RewireInput(g, contract.InputName, x);
         MoveToFront(g, fcnNodeCount); // keep the node list topologically sorted
 
         string scores = contract.OutputName;
-        if (!contract.OutputMatchesInputSize)
+        if (shiftAndStitch is { } s2 && s2.Factor > 1)
+            scores = ShiftAndStitch.Interlace(b, scores, s2.Factor);
+        if (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 })
             scores = ResizeToInput(b, scores, contract.Opset);
 
         long[] flat = { -1 };
