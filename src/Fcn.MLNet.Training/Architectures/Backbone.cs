@@ -116,9 +116,10 @@ public sealed class Backbone
         if (strides[features] != 32)
             throw new InvalidDataException($"{source}: the final feature map '{features}' has stride {strides[features]}; FCN heads need stride 32.");
         string s8 = LastAtStride(graph, strides, 8, source), s16 = LastAtStride(graph, strides, 16, source);
-        var shapes = OnnxProbe.Shapes(model, new long[] { 1, 3, 224, 224 }, s8, s16, features);
+        var shapes = Autodiff.ShapeProbe.Run(model, input, new long[] { 1, 3, 224, 224 });
+        int Channels(string value) => (int)shapes.Shape(value)[1];
         return new Backbone(model, input,
-            new FeatureTap(s8, (int)shapes[s8][1], 8), new FeatureTap(s16, (int)shapes[s16][1], 16), new FeatureTap(features, (int)shapes[features][1], 32),
+            new FeatureTap(s8, Channels(s8), 8), new FeatureTap(s16, Channels(s16), 16), new FeatureTap(features, Channels(features), 32),
             preprocessing, padding, name ?? Path.GetFileNameWithoutExtension(source));
     }
 

@@ -46,8 +46,8 @@ public static class Convolutionalizer
         bool identityPool = pool?.OpType is "AveragePool" && KernelIs(pool, 1) && StrideIs(pool, 1);
         string trunkEnd = global || identityPool ? pool!.Input[0] : flatIn;
 
-        var shapes = OnnxProbe.Shapes(model, new long[] { 1, InputChannels(graph, input), canonical.Height, canonical.Width }, trunkEnd, flatIn);
-        var fcInShape = shapes[flatIn];
+        var shapes = Autodiff.ShapeProbe.Run(model, input, new long[] { 1, InputChannels(graph, input), canonical.Height, canonical.Width });
+        var fcInShape = shapes.Shape(flatIn);
         if (fcInShape.Length != 4)
             throw new InvalidDataException($"{source}: the flattened value '{flatIn}' has rank {fcInShape.Length}; expected a [1, C, s, s] feature map.");
 
@@ -56,7 +56,7 @@ public static class Convolutionalizer
         long channels = fcInShape[1], kh = fcInShape[2], kw = fcInShape[3];
         if (global)
         {
-            var t = shapes[trunkEnd];
+            var t = shapes.Shape(trunkEnd);
             var sliding = new NodeProto { OpType = "AveragePool", Name = builder.UniqueName(pool!.Name + "_sliding"), Input = { trunkEnd }, Output = { pool.Output[0] } };
             sliding.Attribute.Add(OnnxAttribute.Ints("kernel_shape", t[2], t[3]));
             sliding.Attribute.Add(OnnxAttribute.Ints("strides", 1, 1));
