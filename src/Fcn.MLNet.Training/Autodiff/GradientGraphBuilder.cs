@@ -59,6 +59,14 @@ public static class GradientGraphBuilder
                 throw new ArgumentException($"Initializer '{name}' has element type {(DataType)t.DataType}; only float parameters are trained.", nameof(trainable));
         }
 
+        var declared = forward.Graph.Input.FirstOrDefault(i => i.Name == imageInput)
+            ?? throw new ArgumentException($"The model has no input named '{imageInput}'.", nameof(options));
+        var dims = FcnModelContract.Dims(declared);
+        if (dims.Length != 4 || dims.Where((d, i) => d.Value is long v && v != imageShape[i]).Any())
+            throw new ArgumentException(
+                $"The image input '{imageInput}' is declared [{string.Join(", ", dims.Select(d => d.ToString()))}]; " +
+                $"it cannot take a batch of shape [{string.Join(", ", imageShape)}]. Export the model with dynamic batch and spatial axes.",
+                nameof(imageShape));
         var facts = ShapeProbe.Run(forward, imageInput, imageShape);
         var model = forward.Clone();
         var graph = model.Graph;

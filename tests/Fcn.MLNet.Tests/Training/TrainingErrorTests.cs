@@ -50,6 +50,14 @@ public class TrainingErrorTests
     }
 
     [Test]
+    public void A_batch_shape_the_fixed_image_input_cannot_take_is_refused_before_running()
+    {
+        var (g, w1, w2, s) = ConvTanhConv(); // image declared [1, 3, 5, 5]
+        var ex = Assert.Throws<ArgumentException>(() => GradientGraphBuilder.Build(g.Model(s), new[] { w2 }, new long[] { 2, 3, 5, 5 }));
+        Assert.That(ex!.Message, Does.Contain("[1, 3, 5, 5]").And.Contain("[2, 3, 5, 5]"));
+    }
+
+    [Test]
     public void Freezing_every_parameter_is_an_error()
     {
         var ex = Assert.Throws<ArgumentException>(() => new OnnxFcnTrainer(TinyFcns.Small(3, 1).ToByteArray(), new TrainerOptions { IsFrozen = _ => true }));
