@@ -98,6 +98,7 @@ internal static class ConvGradients
                 total = total is null ? product : ctx.Op("Add", source + "_wgrad", new[] { total, product });
             }
         }
+        ctx.Facts.SetShape(total!, groups == 1 ? new[] { r, columns.ColumnRows } : new[] { groups, r / groups, columns.ColumnRows });
         return total!;
     }
 }

@@ -116,7 +116,7 @@ public static class GradientGraphBuilder
 
         string labels = b.AddUniqueInput("labels", DataType.Int64, labelShape.Select(d => (OnnxDim)d).ToArray());
         string weights = b.AddUniqueInput("pixel_weights", DataType.Float, labelShape.Select(d => (OnnxDim)d).ToArray());
-        var (loss, scoresGradient) = SoftmaxCrossEntropyGraph.Append(ctx, logits, labels, weights, classes);
+        var (loss, scoresGradient) = SoftmaxCrossEntropyGraph.Append(ctx, logits, labels, weights);
         ctx.Accumulate(logits, scoresGradient);
 
         for (int i = forwardNodes.Count - 1; i >= 0; i--)
@@ -140,14 +140,28 @@ public static class GradientGraphBuilder
         {
             long[] shape = t.Dims.ToArray();
             string grad = ctx.GradientOf(t.Name) ?? ctx.Zeros(shape);
+            long[] gradShape = shape;
+            // A weight gradient that ends in a Reshape of a Gemm result is output as the Gemm result itself (same
+            // values, flat shape): ORT then writes it straight into the bound buffer instead of copying it there.
+            var producer = graph.Node.LastOrDefault(n => n.Output.Contains(grad));
+            if (producer is { OpType: "Reshape" } && facts.HasShape(producer.Input[0])
+                && facts.Shape(producer.Input[0]).Aggregate(1L, (a, d) => a * d) == shape.Aggregate(1L, (a, d) => a * d)
+                && !outputs.Contains(producer.Input[0]) && !inputs.Contains(producer.Input[0])
+                && graph.Node.Count(n => n.Input.Contains(producer.Input[0])) == 1
+                && !graph.Node.Any(n => n.Input.Contains(grad)))
+            {
+                graph.Node.Remove(producer);
+                grad = producer.Input[0];
+                gradShape = facts.Shape(grad);
+            }
             // A graph output must be a distinct value produced by a node.
             if (!outputs.Add(grad) || inputs.Contains(grad) || graph.Initializer.Any(x => x.Name == grad))
             {
                 grad = b.NamedNode("Identity", "grad_" + t.Name, new[] { grad });
                 outputs.Add(grad);
             }
-            b.AddOutput(grad, DataType.Float, shape.Select(d => (OnnxDim)d).ToArray());
-            parameters.Add(new ParameterGradient(t.Name, grad, shape, biases.Contains(t.Name)));
+            b.AddOutput(grad, DataType.Float, gradShape.Select(d => (OnnxDim)d).ToArray());
+            parameters.Add(new ParameterGradient(t.Name, grad, shape, biases.Contains(t.Name)) { GradientShape = gradShape });
         }
         return new TrainingGraph(model, imageInput, imageShape, labels, weights, labelShape, loss, checked((int)classes), parameters);
     }
