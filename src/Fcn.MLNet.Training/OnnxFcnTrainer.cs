@@ -95,6 +95,19 @@ public sealed class OnnxFcnTrainer : IDisposable
     /// <summary>Number of classes C, known after the first batch.</summary>
     public int? Classes { get; private set; }
 
+    /// <summary>
+    /// Builds (and caches) the training session for batches of <paramref name="count"/> images of
+    /// <paramref name="height"/>×<paramref name="width"/> now, so that an unsupported operator or an unusable model
+    /// is reported before any data is loaded. Returns the number of classes C.
+    /// </summary>
+    /// <exception cref="Autodiff.UnsupportedOperatorException">A node between a trainable parameter and the loss has no backward rule.</exception>
+    public int Prepare(int count, int height, int width)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var session = _sessions.Get((count, height, width), () => CreateSession(count, height, width));
+        return session.Graph.Classes;
+    }
+
     /// <summary>One training iteration: forward, loss, backward, SGD update. Returns the loss before the update.</summary>
     public double Step(TrainingBatch batch)
     {
@@ -112,7 +125,7 @@ public sealed class OnnxFcnTrainer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(batch);
-        var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch));
+        var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch.Count, batch.Height, batch.Width));
         batch.Images.AsSpan().CopyTo(session.Image);
         PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
             _options.LossSampleFraction, _random, session.Labels, session.PixelWeights);
@@ -168,10 +181,10 @@ public sealed class OnnxFcnTrainer : IDisposable
         return model;
     }
 
-    private StepSession CreateSession(TrainingBatch batch)
+    private StepSession CreateSession(int count, int height, int width)
     {
         var graph = GradientGraphBuilder.Build(_forward, Parameters.Select(p => p.Name).ToList(),
-            new long[] { batch.Count, 3, batch.Height, batch.Width }, _graphOptions);
+            new long[] { count, 3, height, width }, _graphOptions);
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;

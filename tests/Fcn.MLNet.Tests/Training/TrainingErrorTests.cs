@@ -33,6 +33,18 @@ public class TrainingErrorTests
     }
 
     [Test]
+    public void Prepare_reports_an_unsupported_op_before_any_data_is_loaded()
+    {
+        var (g, _, _, s) = ConvTanhConv();
+        using var trainer = new OnnxFcnTrainer(g.Model(s).ToByteArray());
+        var ex = Assert.Throws<UnsupportedOperatorException>(() => trainer.Prepare(1, 5, 5));
+        Assert.That(ex!.NodeName, Is.EqualTo("my_tanh"));
+        using var frozen = new OnnxFcnTrainer(g.Model(s).ToByteArray(), new TrainerOptions { IsFrozen = n => n == "w1" });
+        Assert.That(frozen.Prepare(1, 5, 5), Is.EqualTo(2));
+        Assert.That(frozen.Classes, Is.EqualTo(2));
+    }
+
+    [Test]
     public void An_unsupported_op_before_the_frozen_layers_is_fine()
     {
         var (g, _, w2, s) = ConvTanhConv();
