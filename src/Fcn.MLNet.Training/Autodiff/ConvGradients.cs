@@ -6,7 +6,7 @@ namespace Fcn.MLNet.Training.Autodiff;
 /// <summary>
 /// Backward rules of Conv and ConvTranspose (2-D, any groups).
 /// Conv: dX = ConvTranspose(dY, W) with the same strides/pads/dilations and the trailing pad or output_padding
-/// that restores X's size; dW = Σₙ dYₙ · im2col(Xₙ)ᵀ (one Gemm per sample, a batched MatMul per group when
+/// that restores X's size (for stride-1 convolutions over large planes, a Conv with the flipped kernel instead); dW = Σₙ dYₙ · im2col(Xₙ)ᵀ (one Gemm per sample, a batched MatMul per group when
 /// grouped); dB = Σ dY over N, H, W.
 /// ConvTranspose is the adjoint of Conv: dX = Conv(dY, W); dW = Σₙ Xₙ · im2col(dYₙ)ᵀ (the roles swapped).
 /// </summary>
@@ -28,8 +28,8 @@ internal static class ConvGradients
         var geo = ConvGeometry.Read(node, ws[2..], xs[2..], ys[2..], transposed: false);
 
         if (ctx.NeedsGradient(x))
-            ctx.Accumulate(x, ctx.Op("ConvTranspose", x + "_grad", new[] { dY, w },
-                geo.AdjointTransposeAttributes(ys[2..], xs[2..], geo.Groups)));
+            ctx.Accumulate(x, FlippedConvInputGradient(ctx, dY, w, ws, xs, ys, geo)
+                ?? ctx.Op("ConvTranspose", x + "_grad", new[] { dY, w }, geo.AdjointTransposeAttributes(ys[2..], xs[2..], geo.Groups)));
         if (ctx.NeedsGradient(w))
         {
             var dW = WeightGradient(ctx, dY, ys, x, xs, geo, geo.Groups);
@@ -62,6 +62,40 @@ internal static class ConvGradients
             ctx.Accumulate(w, ctx.Reshape(dW, ws));
         }
         BiasGradient(ctx, node, dY);
+    }
+
+    /// <summary>Input planes at least this large use <see cref="FlippedConvInputGradient"/>.</summary>
+    internal const long FlippedConvMinimumPixels = 1024;
+
+    /// <summary>
+    /// For a stride-1, ungrouped Conv over large planes: dX as a plain Conv of dY with the kernel flipped and its
+    /// channel axes swapped (W′[c, m, i, j] = W[m, c, kh−1−i, kw−1−j]), padded (k−1)·d − p. ONNX Runtime's Conv is
+    /// markedly faster than its ConvTranspose (col2im) on large planes; the flip itself is one Transpose and one
+    /// small MatMul with an anti-identity over the kh·kw taps. Returns null where the lowering does not apply.
+    /// </summary>
+    private static string? FlippedConvInputGradient(GradientContext ctx, string dY, string w, long[] ws, long[] xs, long[] ys, ConvGeometry geo)
+    {
+        if (geo.Groups != 1 || geo.Strides.Any(v => v != 1) || xs[2] * xs[3] < FlippedConvMinimumPixels) return null;
+        var pads = new long[4];
+        for (int i = 0; i < 2; i++)
+        {
+            pads[i] = (geo.Kernel[i] - 1) * geo.Dilations[i] - geo.PadBegin(i);
+            pads[2 + i] = xs[2 + i] - ys[2 + i] + (geo.Kernel[i] - 1) * geo.Dilations[i] - pads[i];
+        }
+        if (pads.Any(p => p < 0)) return null;
+        long taps = geo.Kernel[0] * geo.Kernel[1];
+        string flipped = ctx.Shared("flip:" + w, () =>
+        {
+            string swapped = ctx.Op("Transpose", w + "_swap", new[] { w }, OnnxAttribute.Ints("perm", 1, 0, 2, 3));
+            var reverse = new float[taps * taps];
+            for (long t = 0; t < taps; t++) reverse[t * taps + (taps - 1 - t)] = 1f;
+            string reversed = ctx.Op("MatMul", w + "_flip", new[] { ctx.Reshape(swapped, ws[1] * ws[0], taps), ctx.Floats("tap_reverse", reverse, taps, taps) });
+            return ctx.Reshape(reversed, ws[1], ws[0], geo.Kernel[0], geo.Kernel[1]);
+        });
+        return ctx.Op("Conv", dY + "_dx", new[] { dY, flipped },
+            OnnxAttribute.Ints("kernel_shape", geo.Kernel),
+            OnnxAttribute.Ints("dilations", geo.Dilations),
+            OnnxAttribute.Ints("pads", pads));
     }
 
     private static void BiasGradient(GradientContext ctx, NodeProto node, string dY)
