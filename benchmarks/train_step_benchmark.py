@@ -100,7 +100,7 @@ def main():
                    pytorch_step_ms_min=tmin, ours_step_ms_min=omin, ratio_min=round(omin / tmin, 3),
                    pytorch_fb_ms=statistics.median(r["forward_backward_ms_median"] for r in torch_runs),
                    ours_fb_ms=statistics.median(r["forward_backward_ms_median"] for r in our_runs),
-                   ours_update_ms=statistics.median(r["update_ms_estimate"] for r in our_runs),
+                   ours_update_ms=statistics.median(r["update_ms_median"] for r in our_runs),
                    pytorch_peak_mb=max(r["peak_rss_mb"] for r in torch_runs),
                    ours_peak_mb=max(r["peak_rss_mb"] for r in our_runs),
                    ours_setup_ms=our_runs[0]["setup_ms"], pytorch=torch_runs[0]["engine"])
