@@ -168,6 +168,24 @@ public sealed class OnnxFcnTrainer : IDisposable
     /// <summary>Writes <see cref="ExportModel"/> to <paramref name="path"/> atomically.</summary>
     public void SaveModel(string path) => OnnxModelFile.Save(ExportModelProto(), path);
 
+    /// <summary>
+    /// Writes the resumable training state (iteration, parameter values, momentum buffers) to <paramref name="path"/>;
+    /// see <see cref="TrainingCheckpoint"/>.
+    /// </summary>
+    public void SaveCheckpoint(string path) => TrainingCheckpoint.Save(path, Iteration, _optimizer.Started, Parameters);
+
+    /// <summary>
+    /// Restores a state written by <see cref="SaveCheckpoint"/> for the same model and frozen set, so training goes on
+    /// exactly where it stopped (the schedule continues from the saved iteration).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not match the trained parameters.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var (iteration, started) = TrainingCheckpoint.Load(path, Parameters);
+        Iteration = iteration;
+        _optimizer.Started = started;
+    }
+
     private ModelProto ExportModelProto()
     {
         var model = _forward.Clone();

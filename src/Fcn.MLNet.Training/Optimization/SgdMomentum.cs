@@ -53,6 +53,13 @@ public sealed class SgdMomentum
         });
     }
 
+    /// <summary>True once the momentum buffers hold state (after the first update).</summary>
+    public bool Started
+    {
+        get => _started;
+        set => _started = value;
+    }
+
     /// <summary>Forgets the momentum buffers (the next step starts them again from the gradient).</summary>
     public void Reset() => _started = false;
 

@@ -132,6 +132,34 @@ public class TrainingTests
         Assert.That(trainer.Parameters.Where(p => p.IsBias).Select(p => p.Name), Is.EquivalentTo(new[] { "conv1.bias", "score.bias" }));
     }
 
+    [Test]
+    public void A_checkpoint_resumes_training_exactly_where_it_stopped()
+    {
+        var model = TinyFcns.Small(3, seed: 11).ToByteArray();
+        var options = new TrainerOptions { LearningRate = 0.2, Momentum = 0.9, Schedule = LearningRateSchedule.Step(3, 0.5) };
+        var batches = new BatchSampler(Rectangles(4, 7, 6, seed: 2), new BatchSamplerOptions { Shuffle = false }).Batches().Take(6).ToList();
+
+        using var straight = new OnnxFcnTrainer(model, options);
+        var expected = batches.Select(straight.Step).ToList();
+
+        string path = Path.Combine(TestPaths.NewTempFolder(), "run.ckpt");
+        using (var first = new OnnxFcnTrainer(model, options))
+        {
+            foreach (var b in batches.Take(4)) first.Step(b);
+            first.SaveCheckpoint(path);
+        }
+        using var resumed = new OnnxFcnTrainer(model, options);
+        resumed.LoadCheckpoint(path);
+        Assert.That(resumed.Iteration, Is.EqualTo(4));
+        var rest = batches.Skip(4).Select(resumed.Step).ToList();
+        Assert.That(rest, Is.EqualTo(expected.Skip(4)).Within(1e-6));
+        Assert.That(resumed.Parameters.Select(p => p.Values), Is.EqualTo(straight.Parameters.Select(p => p.Values)));
+
+        using var other = new OnnxFcnTrainer(model, new TrainerOptions { IsFrozen = n => n == "conv1.bias" });
+        var ex = Assert.Throws<InvalidDataException>(() => other.LoadCheckpoint(path));
+        Assert.That(ex!.Message, Does.Contain("parameters"));
+    }
+
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
