@@ -49,7 +49,7 @@ public sealed class OnnxFcnTrainer : IDisposable
         var biases = ParameterDiscovery.Biases(_forward);
         var initializers = _forward.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var parameters = new List<TrainableParameter>();
-        foreach (var name in ParameterDiscovery.Find(_forward))
+        foreach (var name in ParameterDiscovery.Find(_forward, _options.ScoresOutputName))
         {
             if (_options.IsFrozen?.Invoke(name) == true) continue;
             var t = initializers[name];

@@ -98,4 +98,19 @@ public class TrainingErrorTests
         Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w, scale, bias }));
         Assert.That(ParameterDiscovery.Biases(g.Model(up)), Does.Contain(bias));
     }
+
+    [Test]
+    public void Float_constants_of_shape_arithmetic_are_not_parameters()
+    {
+        // torch-style size computation: Cast(Shape(x)) · [2.0] → Floor → Cast → Resize sizes. The [2.0] initializer
+        // feeds a Mul, but nothing differentiable leads from it to the scores, so weight decay must never touch it.
+        var g = new GradientCheck(94, 1, 3, 4, 4);
+        string w = g.Param("w", new[] { 2, 3, 1, 1 });
+        string h = g.B.Node("Conv", new[] { g.Image, w }, Ints("kernel_shape", 1, 1));
+        string size = g.B.Node("Cast", new[] { g.B.Node("Shape", new[] { h }) }, Int("to", 1));
+        string doubled = g.B.Node("Mul", new[] { size, g.B.AddFloats("two", new[] { 1f, 1f, 2f, 2f }, 4) });
+        string sizes = g.B.Node("Cast", new[] { g.B.Node("Floor", new[] { doubled }) }, Int("to", 7));
+        string up = g.B.Node("Resize", new[] { h, "", "", sizes }, String("mode", "nearest"));
+        Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w }));
+    }
 }
