@@ -162,6 +162,25 @@ public sealed class OnnxFcnTrainer : IDisposable
         return last!;
     }
 
+    /// <summary>
+    /// Trains on <paramref name="dataset"/> for <paramref name="iterations"/> steps, drawing batches as the options
+    /// say (<see cref="TrainerOptions.BatchSize"/>, <see cref="TrainerOptions.CropSize"/> or native size,
+    /// <see cref="TrainerOptions.Mirror"/>, shuffled every epoch, seeded by <see cref="TrainerOptions.Seed"/>).
+    /// </summary>
+    public TrainingProgress Train(SegmentationDataset dataset, int iterations, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var sampler = new BatchSampler(dataset, new BatchSamplerOptions
+        {
+            BatchSize = _options.BatchSize,
+            CropSize = _options.CropSize,
+            Mirror = _options.Mirror,
+            IgnoreLabel = _options.IgnoreLabel ?? 255,
+            Seed = _options.Seed,
+        });
+        return Train(sampler.Batches(), iterations, progress, cancellationToken);
+    }
+
     /// <summary>The forward model with the trained parameter values, as ONNX bytes (same graph, updated initializers).</summary>
     public byte[] ExportModel() => ExportModelProto().ToByteArray();
 

@@ -88,6 +88,18 @@ public class TrainingTests
     }
 
     [Test]
+    public void Training_from_a_dataset_uses_the_batch_and_crop_options()
+    {
+        using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 12).ToByteArray(),
+            new TrainerOptions { BatchSize = 2, CropSize = (5, 4), Mirror = true, LearningRate = 0.05 });
+        var last = trainer.Train(Rectangles(5, 7, 9, seed: 4), 4);
+        Assert.That(last.Iteration, Is.EqualTo(4));
+        Assert.That(trainer.SessionsBuilt, Is.EqualTo(1), "every batch is 2 × 5 × 4");
+        Assert.That(trainer.Prepare(2, 5, 4), Is.EqualTo(3));
+        Assert.That(trainer.SessionsBuilt, Is.EqualTo(1), "Prepare found the cached session");
+    }
+
+    [Test]
     public void One_session_per_batch_shape_is_cached_and_the_cache_is_bounded()
     {
         using var trainer = new OnnxFcnTrainer(TinyFcns.Small(2, seed: 8).ToByteArray(), new TrainerOptions { MaxCachedShapes = 2 });
