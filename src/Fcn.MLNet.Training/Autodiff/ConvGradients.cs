@@ -8,7 +8,8 @@ namespace Fcn.MLNet.Training.Autodiff;
 /// Conv: dX = ConvTranspose(dY, W) with the same strides/pads/dilations and the trailing pad or output_padding
 /// that restores X's size (for stride-1 convolutions over large planes, a Conv with the flipped kernel instead); dW = Σₙ dYₙ · im2col(Xₙ)ᵀ (one Gemm per sample, a batched MatMul per group when
 /// grouped); dB = Σ dY over N, H, W.
-/// ConvTranspose is the adjoint of Conv: dX = Conv(dY, W); dW = Σₙ Xₙ · im2col(dYₙ)ᵀ (the roles swapped).
+/// ConvTranspose is the adjoint of Conv: dX = Conv(dY, W); dW is one Conv of dY with X as its kernel (dilated by the
+/// stride), or Σₙ Xₙ · im2col(dYₙ)ᵀ when grouped.
 /// </summary>
 internal static class ConvGradients
 {
@@ -58,10 +59,43 @@ internal static class ConvGradients
         }
         if (ctx.NeedsGradient(w))
         {
-            var dW = WeightGradient(ctx, x, xs, dY, ys, geo, geo.Groups);
-            ctx.Accumulate(w, ctx.Reshape(dW, ws));
+            if (geo.Groups == 1)
+                ctx.Accumulate(w, TransposedWeightGradientAsConv(ctx, x, xs, dY, ys, geo));
+            else
+                ctx.Accumulate(w, ctx.Reshape(WeightGradient(ctx, x, xs, dY, ys, geo, geo.Groups), ws));
         }
         BiasGradient(ctx, node, dY);
+    }
+
+    /// <summary>
+    /// ConvTranspose weight gradient as one Conv: dW[ci, co, ky, kx] = Σ X[n, ci, y, x]·dY[n, co, y·s + ky·d − p, …]
+    /// is a Conv of dY (as <c>[Cout, N, Ho, Wo]</c>) with X (as <c>[Cin, N, H, W]</c>) as its kernel, dilated by the
+    /// stride and strided by the dilation, giving <c>[Cout, Cin, kh, kw]</c>, then swapped to <c>[Cin, Cout, kh, kw]</c>.
+    /// </summary>
+    private static string TransposedWeightGradientAsConv(GradientContext ctx, string x, long[] xs, string dY, long[] ys, ConvGeometry geo)
+    {
+        string SwapBatchAndChannels(string v, long[] shape) => shape[0] == 1
+            ? ctx.Reshape(v, shape[1], 1, shape[2], shape[3])
+            : ctx.Op("Transpose", v + "_cn", new[] { v }, OnnxAttribute.Ints("perm", 1, 0, 2, 3));
+        string input = SwapBatchAndChannels(dY, ys);  // [Cout, N, Ho, Wo]
+        string kernel = SwapBatchAndChannels(x, xs);  // [Cin, N, H, W]
+        var pads = new long[4];
+        var size = new long[2];
+        for (int i = 0; i < 2; i++)
+        {
+            pads[i] = geo.PadBegin(i);
+            long reach = (geo.Kernel[i] - 1) * geo.Dilations[i] + (xs[2 + i] - 1) * geo.Strides[i] + 1;
+            pads[2 + i] = Math.Max(0, reach - ys[2 + i] - pads[i]);
+            size[i] = (ys[2 + i] + pads[i] + pads[2 + i] - ((xs[2 + i] - 1) * geo.Strides[i] + 1)) / geo.Dilations[i] + 1;
+        }
+        string product = ctx.Op("Conv", x + "_wgrad_conv", new[] { input, kernel },
+            OnnxAttribute.Ints("kernel_shape", xs[2], xs[3]),
+            OnnxAttribute.Ints("dilations", geo.Strides),
+            OnnxAttribute.Ints("strides", geo.Dilations),
+            OnnxAttribute.Ints("pads", pads));
+        if (size[0] != geo.Kernel[0] || size[1] != geo.Kernel[1])
+            product = ctx.Op("Slice", x + "_wgrad_crop", new[] { product, ctx.Int64s(0, 0), ctx.Int64s(geo.Kernel[0], geo.Kernel[1]), ctx.Int64s(2, 3) });
+        return ctx.Op("Transpose", x + "_wgrad", new[] { product }, OnnxAttribute.Ints("perm", 1, 0, 2, 3));
     }
 
     /// <summary>Input planes at least this large use <see cref="FlippedConvInputGradient"/>.</summary>
