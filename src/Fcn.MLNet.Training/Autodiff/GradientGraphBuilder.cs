@@ -163,6 +163,7 @@ public static class GradientGraphBuilder
             b.AddOutput(grad, DataType.Float, gradShape.Select(d => (OnnxDim)d).ToArray());
             parameters.Add(new ParameterGradient(t.Name, grad, shape, biases.Contains(t.Name)) { GradientShape = gradShape });
         }
+        RemoveUnusedInitializers(graph);
         return new TrainingGraph(model, imageInput, imageShape, labels, weights, labelShape, loss, checked((int)classes), parameters);
     }
 
@@ -185,6 +186,13 @@ public static class GradientGraphBuilder
                 if (o.Length > 0 && facts.TypeOf(o) == DataType.Float) needs.Add(o);
         }
         return needs;
+    }
+
+    /// <summary>Drops constants no node reads (e.g. the shape of a Reshape that was folded into an output).</summary>
+    private static void RemoveUnusedInitializers(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in graph.Initializer.Where(t => !used.Contains(t.Name)).ToList()) graph.Initializer.Remove(t);
     }
 
     private static string SingleImageInput(GraphProto graph, Dictionary<string, TensorProto> initializers)
