@@ -94,10 +94,13 @@ def main():
             our_runs.append(ours_bench(onnx_path, h, w, args.iters, args.warmup))
         t = statistics.median(r["step_ms_median"] for r in torch_runs)
         o = statistics.median(r["step_ms_median"] for r in our_runs)
+        tmin = min(r["step_ms_min"] for r in torch_runs)
+        omin = min(r["step_ms_min"] for r in our_runs)
         row = dict(size=f"{w}x{h} (WxH)", pytorch_step_ms=t, ours_step_ms=o, ratio=round(o / t, 3),
+                   pytorch_step_ms_min=tmin, ours_step_ms_min=omin, ratio_min=round(omin / tmin, 3),
                    pytorch_fb_ms=statistics.median(r["forward_backward_ms_median"] for r in torch_runs),
                    ours_fb_ms=statistics.median(r["forward_backward_ms_median"] for r in our_runs),
-                   ours_update_ms=statistics.median(r["update_ms_estimate"] for r in our_runs),
+                   ours_update_ms=statistics.median(r["update_ms_median"] for r in our_runs),
                    pytorch_peak_mb=max(r["peak_rss_mb"] for r in torch_runs),
                    ours_peak_mb=max(r["peak_rss_mb"] for r in our_runs),
                    ours_setup_ms=our_runs[0]["setup_ms"], pytorch=torch_runs[0]["engine"])

@@ -49,7 +49,7 @@ public sealed class OnnxFcnTrainer : IDisposable
         var biases = ParameterDiscovery.Biases(_forward);
         var initializers = _forward.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var parameters = new List<TrainableParameter>();
-        foreach (var name in ParameterDiscovery.Find(_forward))
+        foreach (var name in ParameterDiscovery.Find(_forward, _options.ScoresOutputName))
         {
             if (_options.IsFrozen?.Invoke(name) == true) continue;
             var t = initializers[name];
@@ -83,24 +83,6 @@ public sealed class OnnxFcnTrainer : IDisposable
     /// <summary>The trained parameters (values, latest gradients, momentum).</summary>
     public IReadOnlyList<TrainableParameter> Parameters { get; }
 
-    /// <summary>
-    /// Continues from a checkpoint: sets the iteration count (for the schedule) and each parameter's momentum
-    /// buffer. The parameter values come from the model bytes the trainer was created with.
-    /// </summary>
-    public void RestoreState(int iteration, IReadOnlyDictionary<string, float[]> momentum)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(iteration);
-        foreach (var p in Parameters)
-        {
-            if (!momentum.TryGetValue(p.Name, out var m)) continue;
-            if (m.Length != p.Momentum.Length)
-                throw new InvalidDataException($"Checkpoint momentum of '{p.Name}' has {m.Length} values, expected {p.Momentum.Length}.");
-            m.CopyTo(p.Momentum, 0);
-        }
-        Iteration = iteration;
-        if (iteration > 0) _optimizer.MarkStarted();
-    }
-
     /// <summary>Iterations (optimizer steps) done.</summary>
     public int Iteration { get; private set; }
 
@@ -112,6 +94,19 @@ public sealed class OnnxFcnTrainer : IDisposable
 
     /// <summary>Number of classes C, known after the first batch.</summary>
     public int? Classes { get; private set; }
+
+    /// <summary>
+    /// Builds (and caches) the training session for batches of <paramref name="count"/> images of
+    /// <paramref name="height"/>×<paramref name="width"/> now, so that an unsupported operator or an unusable model
+    /// is reported before any data is loaded. Returns the number of classes C.
+    /// </summary>
+    /// <exception cref="Autodiff.UnsupportedOperatorException">A node between a trainable parameter and the loss has no backward rule.</exception>
+    public int Prepare(int count, int height, int width)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var session = _sessions.Get((count, height, width), () => CreateSession(count, height, width));
+        return session.Graph.Classes;
+    }
 
     /// <summary>One training iteration: forward, loss, backward, SGD update. Returns the loss before the update.</summary>
     public double Step(TrainingBatch batch)
@@ -130,7 +125,7 @@ public sealed class OnnxFcnTrainer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(batch);
-        var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch));
+        var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch.Count, batch.Height, batch.Width));
         batch.Images.AsSpan().CopyTo(session.Image);
         PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
             _options.LossSampleFraction, _random, session.Labels, session.PixelWeights);
@@ -167,11 +162,48 @@ public sealed class OnnxFcnTrainer : IDisposable
         return last!;
     }
 
+    /// <summary>
+    /// Trains on <paramref name="dataset"/> for <paramref name="iterations"/> steps, drawing batches as the options
+    /// say (<see cref="TrainerOptions.BatchSize"/>, <see cref="TrainerOptions.CropSize"/> or native size,
+    /// <see cref="TrainerOptions.Mirror"/>, shuffled every epoch, seeded by <see cref="TrainerOptions.Seed"/>).
+    /// </summary>
+    public TrainingProgress Train(SegmentationDataset dataset, int iterations, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var sampler = new BatchSampler(dataset, new BatchSamplerOptions
+        {
+            BatchSize = _options.BatchSize,
+            CropSize = _options.CropSize,
+            Mirror = _options.Mirror,
+            IgnoreLabel = _options.IgnoreLabel ?? 255,
+            Seed = _options.Seed,
+        });
+        return Train(sampler.Batches(), iterations, progress, cancellationToken);
+    }
+
     /// <summary>The forward model with the trained parameter values, as ONNX bytes (same graph, updated initializers).</summary>
     public byte[] ExportModel() => ExportModelProto().ToByteArray();
 
     /// <summary>Writes <see cref="ExportModel"/> to <paramref name="path"/> atomically.</summary>
     public void SaveModel(string path) => OnnxModelFile.Save(ExportModelProto(), path);
+
+    /// <summary>
+    /// Writes the resumable training state (iteration, parameter values, momentum buffers) to <paramref name="path"/>;
+    /// see <see cref="TrainingCheckpoint"/>.
+    /// </summary>
+    public void SaveCheckpoint(string path) => TrainingCheckpoint.Save(path, Iteration, _optimizer.Started, Parameters);
+
+    /// <summary>
+    /// Restores a state written by <see cref="SaveCheckpoint"/> for the same model and frozen set, so training goes on
+    /// exactly where it stopped (the schedule continues from the saved iteration).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint does not match the trained parameters.</exception>
+    public void LoadCheckpoint(string path)
+    {
+        var (iteration, started) = TrainingCheckpoint.Load(path, Parameters);
+        Iteration = iteration;
+        _optimizer.Started = started;
+    }
 
     private ModelProto ExportModelProto()
     {
@@ -186,12 +218,12 @@ public sealed class OnnxFcnTrainer : IDisposable
         return model;
     }
 
-    private StepSession CreateSession(TrainingBatch batch)
+    private StepSession CreateSession(int count, int height, int width)
     {
         // Exports and single-image batches keep the model's own batch declaration (often a fixed 1).
-        var forward = batch.Count > 1 ? Surgery.DynamicInput.WithDynamicBatch(_forward, _options.ImageInputName) : _forward;
+        var forward = count > 1 ? Surgery.DynamicInput.WithDynamicBatch(_forward, _options.ImageInputName) : _forward;
         var graph = GradientGraphBuilder.Build(forward, Parameters.Select(p => p.Name).ToList(),
-            new long[] { batch.Count, 3, batch.Height, batch.Width }, _graphOptions);
+            new long[] { count, 3, height, width }, _graphOptions);
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;

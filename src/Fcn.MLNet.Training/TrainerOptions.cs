@@ -41,6 +41,18 @@ public sealed class TrainerOptions
     /// <summary>Parameters for which this returns true are frozen (stay initializers, never updated).</summary>
     public Func<string, bool>? IsFrozen { get; set; }
 
+    /// <summary>Images per batch when training from a <see cref="Data.SegmentationDataset"/>.</summary>
+    public int BatchSize { get; set; } = 1;
+
+    /// <summary>
+    /// Fixed training size (height, width) when training from a dataset: random crops, padded with the ignore label
+    /// where the image is smaller. Null trains whole images at native size (one session per batch shape).
+    /// </summary>
+    public (int Height, int Width)? CropSize { get; set; }
+
+    /// <summary>Mirror samples horizontally at random when training from a dataset.</summary>
+    public bool Mirror { get; set; }
+
     /// <summary>Run Dropout nodes in training mode (seeded random masks) instead of as the identity.</summary>
     public bool ActiveDropout { get; set; }
 
@@ -66,6 +78,8 @@ public sealed class TrainerOptions
         if (Momentum is < 0 or >= 1) throw new ArgumentException($"Momentum must be in [0, 1), got {Momentum}.");
         if (WeightDecay < 0) throw new ArgumentException($"Weight decay must be ≥ 0, got {WeightDecay}.");
         if (LossSampleFraction is <= 0 or > 1) throw new ArgumentException($"Loss sample fraction must be in (0, 1], got {LossSampleFraction}.");
+        if (BatchSize < 1) throw new ArgumentException($"Batch size must be ≥ 1, got {BatchSize}.");
+        if (CropSize is { } crop && (crop.Height < 1 || crop.Width < 1)) throw new ArgumentException($"Crop size must be positive, got {crop.Width}x{crop.Height}.");
         if (MaxCachedShapes < 1) throw new ArgumentException($"MaxCachedShapes must be ≥ 1, got {MaxCachedShapes}.");
         if (ClassWeights is not null && ClassWeights.Any(w => w < 0 || !float.IsFinite(w)))
             throw new ArgumentException("Class weights must be finite and ≥ 0.");

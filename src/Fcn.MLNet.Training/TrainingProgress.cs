@@ -1,6 +1,6 @@
 namespace Fcn.MLNet.Training;
 
-/// <summary>A report of <see cref="OnnxFcnTrainer.Train"/> after an iteration.</summary>
+/// <summary>A report of <c>OnnxFcnTrainer.Train</c> after each iteration.</summary>
 /// <param name="Iteration">Iterations done so far (1 after the first step).</param>
 /// <param name="Loss">This iteration's loss.</param>
 /// <param name="AverageLoss">Mean loss over the last (up to) 20 iterations.</param>

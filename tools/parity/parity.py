@@ -51,7 +51,10 @@ def main():
     export(model, onnx_path, args.opset, h, w)
 
     images = rng.uniform(-1, 1, size=(args.steps, args.batch, 3, h, w)).astype(np.float32)
-    labels = rng.integers(0, args.classes, size=(args.steps, args.batch, h, w)).astype(np.int32)
+    # Learnable labels (the class whose fixed colour direction the pixel is closest to), so the loss falls and any
+    # difference in the updates would show in the trajectory.
+    directions = rng.normal(size=(args.classes, 3)).astype(np.float32)
+    labels = np.einsum("kc,snchw->snkhw", directions, images).argmax(axis=2).astype(np.int32)
     labels[rng.uniform(size=labels.shape) < 0.1] = 255  # some ignored pixels
     images.tofile(os.path.join(work, "images.f32"))
     labels.tofile(os.path.join(work, "labels.i32"))

@@ -59,6 +59,14 @@ public static class GradientGraphBuilder
                 throw new ArgumentException($"Initializer '{name}' has element type {(DataType)t.DataType}; only float parameters are trained.", nameof(trainable));
         }
 
+        var declared = forward.Graph.Input.FirstOrDefault(i => i.Name == imageInput)
+            ?? throw new ArgumentException($"The model has no input named '{imageInput}'.", nameof(options));
+        var dims = FcnModelContract.Dims(declared);
+        if (dims.Length != 4 || dims.Where((d, i) => d.Value is long v && v != imageShape[i]).Any())
+            throw new ArgumentException(
+                $"The image input '{imageInput}' is declared [{string.Join(", ", dims.Select(d => d.ToString()))}]; " +
+                $"it cannot take a batch of shape [{string.Join(", ", imageShape)}]. Export the model with dynamic batch and spatial axes.",
+                nameof(imageShape));
         var facts = ShapeProbe.Run(forward, imageInput, imageShape);
         var model = forward.Clone();
         var graph = model.Graph;
@@ -108,7 +116,7 @@ public static class GradientGraphBuilder
 
         string labels = b.AddUniqueInput("labels", DataType.Int64, labelShape.Select(d => (OnnxDim)d).ToArray());
         string weights = b.AddUniqueInput("pixel_weights", DataType.Float, labelShape.Select(d => (OnnxDim)d).ToArray());
-        var (loss, scoresGradient) = SoftmaxCrossEntropyGraph.Append(ctx, logits, labels, weights, classes);
+        var (loss, scoresGradient) = SoftmaxCrossEntropyGraph.Append(ctx, logits, labels, weights);
         ctx.Accumulate(logits, scoresGradient);
 
         for (int i = forwardNodes.Count - 1; i >= 0; i--)
@@ -132,15 +140,30 @@ public static class GradientGraphBuilder
         {
             long[] shape = t.Dims.ToArray();
             string grad = ctx.GradientOf(t.Name) ?? ctx.Zeros(shape);
+            long[] gradShape = shape;
+            // A weight gradient that ends in a Reshape of a Gemm result is output as the Gemm result itself (same
+            // values, flat shape): ORT then writes it straight into the bound buffer instead of copying it there.
+            var producer = graph.Node.LastOrDefault(n => n.Output.Contains(grad));
+            if (producer is { OpType: "Reshape" } && facts.HasShape(producer.Input[0])
+                && facts.Shape(producer.Input[0]).Aggregate(1L, (a, d) => a * d) == shape.Aggregate(1L, (a, d) => a * d)
+                && !outputs.Contains(producer.Input[0]) && !inputs.Contains(producer.Input[0])
+                && graph.Node.Count(n => n.Input.Contains(producer.Input[0])) == 1
+                && !graph.Node.Any(n => n.Input.Contains(grad)))
+            {
+                graph.Node.Remove(producer);
+                grad = producer.Input[0];
+                gradShape = facts.Shape(grad);
+            }
             // A graph output must be a distinct value produced by a node.
             if (!outputs.Add(grad) || inputs.Contains(grad) || graph.Initializer.Any(x => x.Name == grad))
             {
                 grad = b.NamedNode("Identity", "grad_" + t.Name, new[] { grad });
                 outputs.Add(grad);
             }
-            b.AddOutput(grad, DataType.Float, shape.Select(d => (OnnxDim)d).ToArray());
-            parameters.Add(new ParameterGradient(t.Name, grad, shape, biases.Contains(t.Name)));
+            b.AddOutput(grad, DataType.Float, gradShape.Select(d => (OnnxDim)d).ToArray());
+            parameters.Add(new ParameterGradient(t.Name, grad, shape, biases.Contains(t.Name)) { GradientShape = gradShape });
         }
+        RemoveUnusedInitializers(graph);
         return new TrainingGraph(model, imageInput, imageShape, labels, weights, labelShape, loss, checked((int)classes), parameters);
     }
 
@@ -163,6 +186,13 @@ public static class GradientGraphBuilder
                 if (o.Length > 0 && facts.TypeOf(o) == DataType.Float) needs.Add(o);
         }
         return needs;
+    }
+
+    /// <summary>Drops constants no node reads (e.g. the shape of a Reshape that was folded into an output).</summary>
+    private static void RemoveUnusedInitializers(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in graph.Initializer.Where(t => !used.Contains(t.Name)).ToList()) graph.Initializer.Remove(t);
     }
 
     private static string SingleImageInput(GraphProto graph, Dictionary<string, TensorProto> initializers)

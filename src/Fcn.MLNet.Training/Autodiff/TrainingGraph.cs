@@ -30,7 +30,14 @@ public sealed record GradientGraphOptions
 /// <param name="GradientOutput">The training graph's output holding ∂loss/∂parameter.</param>
 /// <param name="Shape">The parameter's shape.</param>
 /// <param name="IsBias">True when the parameter feeds a bias slot (Conv, ConvTranspose, Gemm input C, BatchNormalization B).</param>
-public sealed record ParameterGradient(string Name, string GradientOutput, long[] Shape, bool IsBias);
+public sealed record ParameterGradient(string Name, string GradientOutput, long[] Shape, bool IsBias)
+{
+    /// <summary>
+    /// The shape the gradient output is declared with: <see cref="Shape"/>, or a flat view of it with the same
+    /// elements in the same order (a Conv weight gradient comes out of its Gemm as [M, C·kh·kw]).
+    /// </summary>
+    public long[] GradientShape { get; init; } = Shape;
+}
 
 /// <summary>
 /// One training step as an ONNX model, for one static image shape: inputs are the image batch, the labels, the

@@ -40,7 +40,7 @@ internal sealed class StepSession : IDisposable
             {
                 var parameter = parameters[p.Name];
                 Bind(true, p.Name, OrtValue.CreateTensorValueFromMemory(parameter.Values, p.Shape));
-                Bind(false, p.GradientOutput, OrtValue.CreateTensorValueFromMemory(parameter.Gradient, p.Shape));
+                Bind(false, p.GradientOutput, OrtValue.CreateTensorValueFromMemory(parameter.Gradient, p.GradientShape));
             }
         }
         catch

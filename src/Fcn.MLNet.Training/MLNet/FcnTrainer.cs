@@ -57,7 +57,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data");
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
 
-        var checkpoint = _options.Resume ? TrainingCheckpoint.Load(_options.CheckpointFolder!) : null;
+        var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
         var history = checkpoint?.History ?? new TrainingHistory();
         var clock = Stopwatch.StartNew();
         ModelProto model = first;
@@ -72,17 +72,15 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 Log(channel, $"FcnTrainer: {stage} initialised from {stages[s - 1]} ({copied.Count} parameters transplanted)");
                 model = next;
             }
-            int startEpoch = 0, startIteration = 0;
-            Dictionary<string, float[]>? momentum = null;
+            FcnCheckpoint? resumeFrom = null;
             if (checkpoint is not null && stage == checkpoint.Stage)
             {
-                model = OnnxModelFile.Parse(checkpoint.Model, TrainingCheckpoint.FileName);
-                (startEpoch, startIteration) = (checkpoint.Epoch, checkpoint.Iteration);
-                momentum = new Dictionary<string, float[]>(checkpoint.Momentum);
-                Log(channel, $"FcnTrainer: resuming {stage} after epoch {startEpoch} (iteration {startIteration})");
+                model = OnnxModelFile.Parse(checkpoint.Model, FcnCheckpoint.FileName);
+                resumeFrom = checkpoint;
+                Log(channel, $"FcnTrainer: resuming {stage} after epoch {checkpoint.Epoch}");
                 checkpoint = null;
             }
-            model = TrainStage(model, stage, s, train, preprocessing, startEpoch, startIteration, momentum, history, clock, channel);
+            model = TrainStage(model, stage, s, train, preprocessing, resumeFrom, history, clock, channel);
             if (_options.CancellationToken.IsCancellationRequested) break;
         }
 
@@ -94,8 +92,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     }
 
     private ModelProto TrainStage(ModelProto model, FcnArchitecture stage, int stageIndex, SegmentationDataset train,
-        ImagePreprocessing preprocessing, int startEpoch, int startIteration, Dictionary<string, float[]>? momentum,
-        TrainingHistory history, Stopwatch clock, IChannel channel)
+        ImagePreprocessing preprocessing, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel)
     {
         var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
         var trainerOptions = new TrainerOptions
@@ -106,7 +103,8 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             Seed = _options.Seed + 7919 * stageIndex, IsFrozen = frozen.Contains,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
-        if (momentum is not null) trainer.RestoreState(startIteration, momentum);
+        resumeFrom?.RestoreInto(trainer);
+        int startEpoch = resumeFrom?.Epoch ?? 0;
         int perEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         int total = _options.Iterations ?? perEpoch * _options.Epochs;
         int epochs = (total + perEpoch - 1) / perEpoch;
@@ -138,11 +136,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed, EndOfEpoch: true));
             if (_options.CheckpointFolder is { } folder)
             {
-                new TrainingCheckpoint
-                {
-                    Stage = stage, Epoch = epoch, Iteration = trainer.Iteration, Model = model.ToByteArray(),
-                    Momentum = trainer.Parameters.ToDictionary(p => p.Name, p => (float[])p.Momentum.Clone()), History = history,
-                }.Save(folder);
+                FcnCheckpoint.Capture(trainer, stage, epoch, history).Save(folder);
                 CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
             }
         }

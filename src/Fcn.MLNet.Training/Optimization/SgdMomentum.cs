@@ -53,11 +53,15 @@ public sealed class SgdMomentum
         });
     }
 
+    /// <summary>True once the momentum buffers hold state (after the first update).</summary>
+    public bool Started
+    {
+        get => _started;
+        set => _started = value;
+    }
+
     /// <summary>Forgets the momentum buffers (the next step starts them again from the gradient).</summary>
     public void Reset() => _started = false;
-
-    /// <summary>Marks the momentum buffers as filled (after restoring them from a checkpoint).</summary>
-    public void MarkStarted() => _started = true;
 
     private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> b, float lr, float wd, float mu, bool noMomentum)
     {

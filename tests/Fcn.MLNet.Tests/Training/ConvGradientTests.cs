@@ -49,6 +49,23 @@ public class ConvGradientTests
         CheckConv(1, 4, 7, 7, 4, 3, new[] { 2, 2 }, new[] { 1, 1, 1, 1 }, new[] { 1, 1 }, groups: 4, seed: 7);
 
     [Test]
+    public void Conv_over_a_large_plane_uses_the_flipped_kernel_and_matches_finite_differences()
+    {
+        // 33x34 ≥ FlippedConvMinimumPixels: dX is a Conv with the flipped kernel (asymmetric pads, dilation 2).
+        CheckConv(1, 2, 33, 34, 3, 3, new[] { 1, 1 }, new[] { 2, 1, 1, 3 }, new[] { 2, 1 }, seed: 9);
+        CheckConv(2, 3, 32, 32, 2, 3, new[] { 1, 1 }, new[] { 1, 1, 1, 1 }, new[] { 1, 1 }, seed: 10);
+
+        var g = new GradientCheck(11, 1, 3, 32, 32);
+        string x = g.Param("x", new[] { 1, 2, 32, 32 });
+        string y = g.B.Node("Conv", new[] { x, g.Param("w", new[] { 3, 2, 3, 3 }) }, Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1));
+        var graph = Fcn.MLNet.Training.Autodiff.GradientGraphBuilder.Build(g.Model(y), new[] { x, "w" }, g.ImageShape,
+            new() { UpsampleScoresToInput = false });
+        var ops = graph.Model.Graph.Node.Select(n => n.OpType).ToList();
+        Assert.That(ops, Does.Not.Contain("ConvTranspose"));
+        Assert.That(ops.Count(o => o == "Conv"), Is.EqualTo(2), "forward Conv and the flipped-kernel Conv for dX");
+    }
+
+    [Test]
     public void Conv_with_auto_pad_same_upper_matches_finite_differences()
     {
         var g = new GradientCheck(8, 1, 3, 6, 6);

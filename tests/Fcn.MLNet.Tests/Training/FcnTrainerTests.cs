@@ -79,7 +79,7 @@ public class FcnTrainerTests
         Assert.That(reports.Where(r => r.EndOfEpoch).Select(r => r.ValidationMeanIU), Is.All.InRange(0.0, 1.0), "validated every epoch");
         Assert.That(trainer.History!.Losses, Has.Count.EqualTo(12), "4 images × 1 epoch × 3 stages");
         Assert.That(log, Has.Some.Contains("Fcn16s initialised from Fcn32s").And.Some.Contains("validation mean IU"));
-        Assert.That(File.Exists(Path.Combine(checkpoints, TrainingCheckpoint.FileName)));
+        Assert.That(File.Exists(Path.Combine(checkpoints, FcnCheckpoint.FileName)));
         var png = PngDecoder.Decode(Path.Combine(checkpoints, "training-curves.png"));
         Assert.That((png.Width, png.Height), Is.EqualTo((960, 400)));
 

@@ -33,6 +33,18 @@ public class TrainingErrorTests
     }
 
     [Test]
+    public void Prepare_reports_an_unsupported_op_before_any_data_is_loaded()
+    {
+        var (g, _, _, s) = ConvTanhConv();
+        using var trainer = new OnnxFcnTrainer(g.Model(s).ToByteArray());
+        var ex = Assert.Throws<UnsupportedOperatorException>(() => trainer.Prepare(1, 5, 5));
+        Assert.That(ex!.NodeName, Is.EqualTo("my_tanh"));
+        using var frozen = new OnnxFcnTrainer(g.Model(s).ToByteArray(), new TrainerOptions { IsFrozen = n => n == "w1" });
+        Assert.That(frozen.Prepare(1, 5, 5), Is.EqualTo(2));
+        Assert.That(frozen.Classes, Is.EqualTo(2));
+    }
+
+    [Test]
     public void An_unsupported_op_before_the_frozen_layers_is_fine()
     {
         var (g, _, w2, s) = ConvTanhConv();
@@ -47,6 +59,14 @@ public class TrainingErrorTests
         model.OpsetImport[0].Version = 11;
         var ex = Assert.Throws<NotSupportedException>(() => new OnnxFcnTrainer(model.ToByteArray()));
         Assert.That(ex!.Message, Does.Contain("opset 11"));
+    }
+
+    [Test]
+    public void A_batch_shape_the_fixed_image_input_cannot_take_is_refused_before_running()
+    {
+        var (g, w1, w2, s) = ConvTanhConv(); // image declared [1, 3, 5, 5]
+        var ex = Assert.Throws<ArgumentException>(() => GradientGraphBuilder.Build(g.Model(s), new[] { w2 }, new long[] { 2, 3, 5, 5 }));
+        Assert.That(ex!.Message, Does.Contain("[1, 3, 5, 5]").And.Contain("[2, 3, 5, 5]"));
     }
 
     [Test]
@@ -77,5 +97,20 @@ public class TrainingErrorTests
         string up = g.B.Node("Resize", new[] { bn, "", g.B.AddFloats("scales", new[] { 1f, 1f, 2f, 2f }, 4) }, String("mode", "linear"));
         Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w, scale, bias }));
         Assert.That(ParameterDiscovery.Biases(g.Model(up)), Does.Contain(bias));
+    }
+
+    [Test]
+    public void Float_constants_of_shape_arithmetic_are_not_parameters()
+    {
+        // torch-style size computation: Cast(Shape(x)) · [2.0] → Floor → Cast → Resize sizes. The [2.0] initializer
+        // feeds a Mul, but nothing differentiable leads from it to the scores, so weight decay must never touch it.
+        var g = new GradientCheck(94, 1, 3, 4, 4);
+        string w = g.Param("w", new[] { 2, 3, 1, 1 });
+        string h = g.B.Node("Conv", new[] { g.Image, w }, Ints("kernel_shape", 1, 1));
+        string size = g.B.Node("Cast", new[] { g.B.Node("Shape", new[] { h }) }, Int("to", 1));
+        string doubled = g.B.Node("Mul", new[] { size, g.B.AddFloats("two", new[] { 1f, 1f, 2f, 2f }, 4) });
+        string sizes = g.B.Node("Cast", new[] { g.B.Node("Floor", new[] { doubled }) }, Int("to", 7));
+        string up = g.B.Node("Resize", new[] { h, "", "", sizes }, String("mode", "nearest"));
+        Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w }));
     }
 }

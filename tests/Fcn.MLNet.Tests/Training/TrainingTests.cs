@@ -88,6 +88,18 @@ public class TrainingTests
     }
 
     [Test]
+    public void Training_from_a_dataset_uses_the_batch_and_crop_options()
+    {
+        using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 12).ToByteArray(),
+            new TrainerOptions { BatchSize = 2, CropSize = (5, 4), Mirror = true, LearningRate = 0.05 });
+        var last = trainer.Train(Rectangles(5, 7, 9, seed: 4), 4);
+        Assert.That(last.Iteration, Is.EqualTo(4));
+        Assert.That(trainer.SessionsBuilt, Is.EqualTo(1), "every batch is 2 × 5 × 4");
+        Assert.That(trainer.Prepare(2, 5, 4), Is.EqualTo(3));
+        Assert.That(trainer.SessionsBuilt, Is.EqualTo(1), "Prepare found the cached session");
+    }
+
+    [Test]
     public void One_session_per_batch_shape_is_cached_and_the_cache_is_bounded()
     {
         using var trainer = new OnnxFcnTrainer(TinyFcns.Small(2, seed: 8).ToByteArray(), new TrainerOptions { MaxCachedShapes = 2 });
@@ -130,6 +142,34 @@ public class TrainingTests
                 Assert.That(p.Values[i], Is.EqualTo(before[p.Name][i] - lr * (p.Gradient[i] + 0.1 * before[p.Name][i])).Within(1e-6), $"{p.Name}[{i}]");
         }
         Assert.That(trainer.Parameters.Where(p => p.IsBias).Select(p => p.Name), Is.EquivalentTo(new[] { "conv1.bias", "score.bias" }));
+    }
+
+    [Test]
+    public void A_checkpoint_resumes_training_exactly_where_it_stopped()
+    {
+        var model = TinyFcns.Small(3, seed: 11).ToByteArray();
+        var options = new TrainerOptions { LearningRate = 0.2, Momentum = 0.9, Schedule = LearningRateSchedule.Step(3, 0.5) };
+        var batches = new BatchSampler(Rectangles(4, 7, 6, seed: 2), new BatchSamplerOptions { Shuffle = false }).Batches().Take(6).ToList();
+
+        using var straight = new OnnxFcnTrainer(model, options);
+        var expected = batches.Select(straight.Step).ToList();
+
+        string path = Path.Combine(TestPaths.NewTempFolder(), "run.ckpt");
+        using (var first = new OnnxFcnTrainer(model, options))
+        {
+            foreach (var b in batches.Take(4)) first.Step(b);
+            first.SaveCheckpoint(path);
+        }
+        using var resumed = new OnnxFcnTrainer(model, options);
+        resumed.LoadCheckpoint(path);
+        Assert.That(resumed.Iteration, Is.EqualTo(4));
+        var rest = batches.Skip(4).Select(resumed.Step).ToList();
+        Assert.That(rest, Is.EqualTo(expected.Skip(4)).Within(1e-6));
+        Assert.That(resumed.Parameters.Select(p => p.Values), Is.EqualTo(straight.Parameters.Select(p => p.Values)));
+
+        using var other = new OnnxFcnTrainer(model, new TrainerOptions { IsFrozen = n => n == "conv1.bias" });
+        var ex = Assert.Throws<InvalidDataException>(() => other.LoadCheckpoint(path));
+        Assert.That(ex!.Message, Does.Contain("parameters"));
     }
 
     /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

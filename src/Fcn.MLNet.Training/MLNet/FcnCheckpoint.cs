@@ -1,0 +1,115 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Fcn.MLNet.Training.Architectures;
+
+namespace Fcn.MLNet.Training.MLNet;
+
+/// <summary>
+/// Everything <see cref="FcnTrainer"/> needs to continue after a crash: the stage's model (ONNX), the engine's
+/// checkpoint of that stage (<see cref="Optimization.TrainingCheckpoint"/>: iteration, parameter values, momentum),
+/// the stage and epoch reached, and the curves so far — one zip, written to a temporary file and moved into place,
+/// so a crash while saving leaves the previous checkpoint intact.
+/// </summary>
+public sealed class FcnCheckpoint
+{
+    /// <summary>File name inside the checkpoint folder.</summary>
+    public const string FileName = "checkpoint.fcn.zip";
+
+    /// <summary>The architecture being trained.</summary>
+    public required FcnArchitecture Stage { get; init; }
+
+    /// <summary>Epochs finished in this stage.</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>The model at this point (forward graph with trained weights).</summary>
+    public required byte[] Model { get; init; }
+
+    /// <summary>The engine's checkpoint bytes (restored with <see cref="OnnxFcnTrainer.LoadCheckpoint"/>).</summary>
+    public required byte[] EngineState { get; init; }
+
+    /// <summary>Training curves so far.</summary>
+    public required TrainingHistory History { get; init; }
+
+    /// <summary>Captures <paramref name="trainer"/>'s state after an epoch.</summary>
+    public static FcnCheckpoint Capture(OnnxFcnTrainer trainer, FcnArchitecture stage, int epoch, TrainingHistory history)
+    {
+        string temp = Path.Combine(Path.GetTempPath(), $"fcn-engine-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            trainer.SaveCheckpoint(temp);
+            return new FcnCheckpoint { Stage = stage, Epoch = epoch, Model = trainer.ExportModel(), EngineState = File.ReadAllBytes(temp), History = history };
+        }
+        finally { File.Delete(temp); }
+    }
+
+    /// <summary>Restores the engine state into a trainer created from <see cref="Model"/>.</summary>
+    public void RestoreInto(OnnxFcnTrainer trainer)
+    {
+        string temp = Path.Combine(Path.GetTempPath(), $"fcn-engine-{Guid.NewGuid():N}.ckpt");
+        try
+        {
+            File.WriteAllBytes(temp, EngineState);
+            trainer.LoadCheckpoint(temp);
+        }
+        finally { File.Delete(temp); }
+    }
+
+    /// <summary>Writes the checkpoint atomically into <paramref name="folder"/>.</summary>
+    public void Save(string folder)
+    {
+        AtomicFile.Write(Path.Combine(folder, FileName), stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            using (var s = zip.CreateEntry("model.onnx", CompressionLevel.Fastest).Open()) s.Write(Model);
+            using (var s = zip.CreateEntry("engine.ckpt", CompressionLevel.Fastest).Open()) s.Write(EngineState);
+            using (var s = zip.CreateEntry("state.json").Open())
+                JsonSerializer.Serialize(s, new State(Stage.ToString(), Epoch, History));
+        });
+    }
+
+    /// <summary>Loads the checkpoint in <paramref name="folder"/>, or null when there is none.</summary>
+    public static FcnCheckpoint? Load(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            byte[] Read(string entry)
+            {
+                using var s = (zip.GetEntry(entry) ?? throw new InvalidDataException($"missing entry {entry}")).Open();
+                using var m = new MemoryStream();
+                s.CopyTo(m);
+                return m.ToArray();
+            }
+            var state = JsonSerializer.Deserialize<State>(Read("state.json")) ?? throw new InvalidDataException("empty state");
+            return new FcnCheckpoint
+            {
+                Stage = Enum.Parse<FcnArchitecture>(state.Stage), Epoch = state.Epoch,
+                Model = Read("model.onnx"), EngineState = Read("engine.ckpt"), History = state.History,
+            };
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: not a readable Fcn.MLNet checkpoint ({e.Message}).", e);
+        }
+    }
+
+    private sealed record State(string Stage, int Epoch, TrainingHistory History);
+}
+
+/// <summary>One iteration's loss.</summary>
+public sealed record LossPoint(string Stage, int Iteration, double Loss);
+
+/// <summary>One epoch's validation mean IU.</summary>
+public sealed record ValidationPoint(string Stage, int Epoch, double MeanIU);
+
+/// <summary>The curves of a training run: loss per iteration and validation mean IU per epoch, by stage.</summary>
+public sealed class TrainingHistory
+{
+    /// <summary>Loss of every iteration, in order.</summary>
+    public List<LossPoint> Losses { get; init; } = new();
+
+    /// <summary>Validation mean IU after every epoch, in order.</summary>
+    public List<ValidationPoint> Validation { get; init; } = new();
+}
