@@ -48,7 +48,9 @@ public static class SegmentationScoring
         var height = scored.Schema[outputColumnName + "Height"];
         var width = scored.Schema[outputColumnName + "Width"];
         var path = scored.Schema[ImagePathRow.ColumnName];
-        using var cursor = scored.GetRowCursor(new[] { map, height, width, path });
+        // One cursor, rows in order: ML.NET would otherwise split the rows over parallel cursors, running several
+        // ONNX Runtime sessions at once, each with a thread per core, and oversubscribe the machine.
+        using var cursor = scored.GetRowCursorSet(new[] { map, height, width, path }, n: 1).Single();
         var getMap = cursor.GetGetter<VBuffer<int>>(map);
         var getHeight = cursor.GetGetter<int>(height);
         var getWidth = cursor.GetGetter<int>(width);
