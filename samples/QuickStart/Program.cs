@@ -7,10 +7,10 @@ using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Imaging;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Data;
 using Fcn.MLNet.Training.MLNet;
 using Fcn.MLNet.Training.Optimization;
 using Microsoft.ML;
-using QuickStart;
 
 string output = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine("out", "quickstart"));
 string imagesDir = Path.Combine(output, "data", "images"), masksDir = Path.Combine(output, "data", "masks");
@@ -20,16 +20,8 @@ void Say(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {messa
 // 1. A seeded dataset: 40 training images, 20 held out; masks are index PNGs.
 const int TrainCount = 40, HeldOutCount = 20, Classes = 4;
 const double TargetMeanIU = 0.8;
-var train = new List<Row>();
-var heldOut = new List<Row>();
-for (int i = 0; i < TrainCount + HeldOutCount; i++)
-{
-    var (w, h, rgb, mask) = SyntheticShapes.Generate(seed: 1000 + i);
-    string image = Path.Combine(imagesDir, $"shapes{i:D3}.png"), maskPath = Path.Combine(masksDir, $"shapes{i:D3}.png");
-    AtomicFile.Write(image, s => PngEncoder.WriteRgb8(s, w, h, rgb));
-    MaskWriter.WriteIndexPng(maskPath, mask);
-    (i < TrainCount ? train : heldOut).Add(new Row { ImagePath = image, Label = maskPath });
-}
+var train = SyntheticShapes.Write(imagesDir, masksDir, 0, TrainCount).Select(p => new Row { ImagePath = p.Image, Label = p.Mask }).ToList();
+var heldOut = SyntheticShapes.Write(imagesDir, masksDir, TrainCount, HeldOutCount).Select(p => new Row { ImagePath = p.Image, Label = p.Mask }).ToList();
 Say($"wrote {TrainCount} training and {HeldOutCount} held-out images with masks to {Path.Combine(output, "data")}");
 
 // 2. Fine-tune FCN-8s end to end: LoadImages → Trainers.Fcn, validated on the held-out images after every epoch.

@@ -110,7 +110,7 @@ public sealed class Backbone
         var graph = model.Graph;
         var initializers = new HashSet<string>(graph.Initializer.Select(t => t.Name));
         string input = graph.Input.First(i => !initializers.Contains(i.Name)).Name;
-        KeepOnlyAncestors(graph, features);
+        GraphIndex.KeepOnlyAncestors(graph, features);
         graph.Output.Clear();
         var strides = StrideAnalysis.Compute(graph, input);
         if (strides[features] != 32)
@@ -133,18 +133,4 @@ public sealed class Backbone
     private static string LastAtStride(GraphProto graph, Dictionary<string, int> strides, int stride, string source) =>
         graph.Node.SelectMany(n => n.Output).LastOrDefault(v => strides.TryGetValue(v, out var s) && s == stride)
         ?? throw new InvalidDataException($"{source}: no feature map at stride {stride} for the skip layers.");
-
-    /// <summary>Removes every node the value does not depend on, and the initializers only they used.</summary>
-    private static void KeepOnlyAncestors(GraphProto graph, string value)
-    {
-        var index = new GraphIndex(graph);
-        var needed = new HashSet<NodeProto>();
-        var stack = new Stack<string>(new[] { value });
-        while (stack.Count > 0)
-            if (index.Producers.TryGetValue(stack.Pop(), out var node) && needed.Add(node))
-                foreach (var i in node.Input) stack.Push(i);
-        for (int i = graph.Node.Count - 1; i >= 0; i--)
-            if (!needed.Contains(graph.Node[i])) graph.Node.RemoveAt(i);
-        GraphIndex.RemoveUnusedInitializers(graph);
-    }
 }

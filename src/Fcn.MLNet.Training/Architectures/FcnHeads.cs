@@ -97,6 +97,24 @@ public static class FcnHeads
         return copied;
     }
 
+    /// <summary>
+    /// The FCN without its upsampling and skips: the stride-32 class scores <c>score_fr</c> as output
+    /// (<c>[1, C, score_height, score_width]</c>) — for shift-and-stitch (paper 3.2) and ablations.
+    /// </summary>
+    public static ModelProto CoarseScores(ModelProto fcn)
+    {
+        var model = fcn.Clone();
+        var graph = model.Graph;
+        if (graph.Node.All(n => !n.Output.Contains("score_fr")))
+            throw new InvalidDataException("The model has no 'score_fr' layer; is it an FCN built by FcnHeads?");
+        int classes = (int)graph.Initializer.First(t => t.Name == "score_fr.weight").Dims[0];
+        Surgery.GraphIndex.KeepOnlyAncestors(graph, "score_fr");
+        graph.Output.Clear();
+        graph.Output.Add(OnnxGraphBuilder.ValueInfo("score_fr", DataType.Float, 1, classes, "score_height", "score_width"));
+        OnnxModelFile.SetMetadata(model, FrozenParametersKey, "[]");
+        return model;
+    }
+
     /// <summary>The frozen parameter names recorded in a model built here (empty when none are recorded).</summary>
     public static IReadOnlyList<string> FrozenParameters(ModelProto model) =>
         OnnxModelFile.GetMetadata(model, FrozenParametersKey) is { } json

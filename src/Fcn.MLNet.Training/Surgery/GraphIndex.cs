@@ -62,4 +62,18 @@ internal sealed class GraphIndex
         for (int i = graph.Input.Count - 1; i >= 0; i--)
             if (removed.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
     }
+
+    /// <summary>Removes every node <paramref name="value"/> does not depend on, and the initializers only they used.</summary>
+    public static void KeepOnlyAncestors(GraphProto graph, string value)
+    {
+        var index = new GraphIndex(graph);
+        var needed = new HashSet<NodeProto>();
+        var stack = new Stack<string>(new[] { value });
+        while (stack.Count > 0)
+            if (index.Producers.TryGetValue(stack.Pop(), out var node) && needed.Add(node))
+                foreach (var i in node.Input) stack.Push(i);
+        for (int i = graph.Node.Count - 1; i >= 0; i--)
+            if (!needed.Contains(graph.Node[i])) graph.Node.RemoveAt(i);
+        RemoveUnusedInitializers(graph);
+    }
 }

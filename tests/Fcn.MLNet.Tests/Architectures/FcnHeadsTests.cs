@@ -79,3 +79,23 @@ public class FcnHeadsTests
         Assert.That(Ort.Run(fcn16, new float[3 * 36 * 44], 1, 3, 36, 44).Shape, Is.EqualTo(new long[] { 1, 3, 36, 44 }));
     }
 }
+
+public class CoarseScoresTests
+{
+    [Test]
+    public void Coarse_scores_are_score_fr_at_stride_32_and_work_with_shift_and_stitch()
+    {
+        var backbone = Backbone.FromClassifier(TinyClassifiers.ResNetShaped(), "r", ImagePreprocessing.None);
+        var coarse = FcnHeads.CoarseScores(FcnHeads.Build(backbone, FcnArchitecture.Fcn32s, 3));
+        Assert.That(coarse.Graph.Node.Select(n => n.OpType), Has.None.EqualTo("ConvTranspose"));
+        Assert.That(Ort.Run(coarse, new float[3 * 64 * 96], 1, 3, 64, 96).Shape, Is.EqualTo(new long[] { 1, 3, 2, 3 }));
+        var contract = FcnModelContract.Inspect(coarse, "coarse");
+        Assert.That(contract.OutputMatchesInputSize, Is.False);
+        var ml = new Microsoft.ML.MLContext();
+        var data = TestImage.ToDataView(ml, new[] { TestImage.Random(96, 64, 1) });
+        var map = Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<int[]>(
+            ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = Google.Protobuf.MessageExtensions.ToByteArray(coarse), ShiftAndStitch = (32, 2) })
+                .Fit(data).Transform(data), "Segmentation").Single();
+        Assert.That(map, Has.Length.EqualTo(96 * 64));
+    }
+}

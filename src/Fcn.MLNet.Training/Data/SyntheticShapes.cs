@@ -1,17 +1,19 @@
 using Fcn.MLNet.Imaging;
 
-namespace QuickStart;
+namespace Fcn.MLNet.Training.Data;
 
 /// <summary>
-/// A seeded synthetic segmentation dataset: textured grey backgrounds (class 0) with red discs (1), green
-/// rectangles (2) and blue triangles (3) in jittered colours, images of varying size.
+/// A seeded synthetic segmentation dataset for demos and benchmarks: textured grey backgrounds (class 0) with red
+/// discs (1), green rectangles (2) and blue triangles (3) in jittered colours, images of 120–240 × 90–180 pixels.
 /// </summary>
-internal static class SyntheticShapes
+public static class SyntheticShapes
 {
+    /// <summary>The four class names.</summary>
     public static readonly string[] ClassNames = { "background", "disc", "rectangle", "triangle" };
 
     private static readonly (int R, int G, int B)[] BaseColors = { (128, 128, 128), (200, 60, 50), (60, 170, 70), (50, 80, 200) };
 
+    /// <summary>Image <paramref name="seed"/>: packed RGB pixels and its label map.</summary>
     public static (int Width, int Height, byte[] Rgb, LabelMap Mask) Generate(int seed)
     {
         var rng = new Random(seed);
@@ -51,4 +53,23 @@ internal static class SyntheticShapes
     }
 
     private static byte Clamp(int v) => (byte)Math.Clamp(v, 0, 255);
+
+    /// <summary>
+    /// Writes images <paramref name="first"/>…<paramref name="first"/>+<paramref name="count"/>−1 as RGB PNGs to
+    /// <paramref name="imagesFolder"/> and their index masks (same file names) to <paramref name="masksFolder"/>;
+    /// returns the (image, mask) paths.
+    /// </summary>
+    public static IReadOnlyList<(string Image, string Mask)> Write(string imagesFolder, string masksFolder, int first, int count)
+    {
+        var paths = new List<(string, string)>();
+        for (int i = first; i < first + count; i++)
+        {
+            var (w, h, rgb, mask) = Generate(seed: 1000 + i);
+            string image = Path.Combine(imagesFolder, $"shapes{i:D3}.png"), maskPath = Path.Combine(masksFolder, $"shapes{i:D3}.png");
+            AtomicFile.Write(image, s => PngEncoder.WriteRgb8(s, w, h, rgb));
+            MaskWriter.WriteIndexPng(maskPath, mask);
+            paths.Add((image, maskPath));
+        }
+        return paths;
+    }
 }
