@@ -52,6 +52,9 @@ public sealed class SegmentFcnOptions
     /// <summary>Fall back to CPU when the GPU cannot be used.</summary>
     public bool FallbackToCpu { get; set; }
 
+    /// <summary>A shallow copy (model bytes and class names are shared, not copied).</summary>
+    public SegmentFcnOptions Clone() => (SegmentFcnOptions)MemberwiseClone();
+
     internal string ResolvedHeightColumn => HeightColumnName ?? OutputColumnName + "Height";
 
     internal string ResolvedWidthColumn => WidthColumnName ?? OutputColumnName + "Width";

@@ -26,6 +26,7 @@ public static class SegmentationScoring
     /// </summary>
     public static TransformerChain<ITransformer> BuildFilePipeline(MLContext ml, SegmentFcnOptions options)
     {
+        options = options.Clone();
         options.InputColumnName = "Image";
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>());
         var chain = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: ImagePathRow.ColumnName)
