@@ -53,7 +53,7 @@ internal static class LabelMapColumn
             var labels = new int[buffer.Length];
             int i = 0;
             foreach (var v in buffer.DenseValues()) labels[i++] = convert(v);
-            return (labels, null, $"row {row} of column '{column.Name}'");
+            return (labels, null, $"row {row} of the {role} column '{column.Name}'");
         };
     }
 }

@@ -37,9 +37,6 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>True when a value, node or initializer of this name exists in the graph.</summary>
-    public bool IsNameTaken(string name) => _names.Contains(name);
-
     /// <summary>Declares a graph input; the name must be free.</summary>
     public string AddInput(string name, DataType type, params OnnxDim[] dims)
     {
