@@ -20,11 +20,6 @@ namespace Fcn.Benchmarks;
 /// </summary>
 internal static class ShiftAndStitchStudy
 {
-    private sealed class Row
-    {
-        public string ImagePath { get; set; } = "";
-        public string Label { get; set; } = "";
-    }
 
     public static int Run(string folder)
     {
@@ -32,7 +27,7 @@ internal static class ShiftAndStitchStudy
         var train = SyntheticShapes.Write(images, masks, 0, 40);
         var heldOut = SyntheticShapes.Write(images, masks, 40, 20);
         var ml = new MLContext(seed: 0);
-        var trainData = ml.Data.LoadFromEnumerable(train.Select(p => new Row { ImagePath = p.Image, Label = p.Mask }));
+        var trainData = ml.Data.LoadFromEnumerable(train.Select(p => new ImageMaskRow { ImagePath = p.Image, Label = p.Mask }));
         var trainer = ml.SemanticSegmentation().Trainers.Fcn(new FcnTrainerOptions
         {
             Architecture = FcnArchitecture.Fcn32s, NumberOfClasses = 4, Epochs = 8, LearningRate = 2e-4,

@@ -20,8 +20,8 @@ void Say(string message) => Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {messa
 // 1. A seeded dataset: 40 training images, 20 held out; masks are index PNGs.
 const int TrainCount = 40, HeldOutCount = 20, Classes = 4;
 const double TargetMeanIU = 0.8;
-var train = SyntheticShapes.Write(imagesDir, masksDir, 0, TrainCount).Select(p => new Row { ImagePath = p.Image, Label = p.Mask }).ToList();
-var heldOut = SyntheticShapes.Write(imagesDir, masksDir, TrainCount, HeldOutCount).Select(p => new Row { ImagePath = p.Image, Label = p.Mask }).ToList();
+var train = SyntheticShapes.Write(imagesDir, masksDir, 0, TrainCount).Select(p => new ImageMaskRow { ImagePath = p.Image, Label = p.Mask }).ToList();
+var heldOut = SyntheticShapes.Write(imagesDir, masksDir, TrainCount, HeldOutCount).Select(p => new ImageMaskRow { ImagePath = p.Image, Label = p.Mask }).ToList();
 Say($"wrote {TrainCount} training and {HeldOutCount} held-out images with masks to {Path.Combine(output, "data")}");
 
 // 2. Fine-tune FCN-8s end to end: LoadImages → Trainers.Fcn, validated on the held-out images after every epoch.
@@ -82,8 +82,3 @@ Console.WriteLine($"mean IU {metrics.MeanIU:F3} (target ≥ {TargetMeanIU}: {(me
 Console.WriteLine($"outputs: {output}\n  fcn8s-shapes.zip, metrics.json, training-curves.png, checkpoints/, predictions/*.png|.color.png|.overlay.png");
 return identical == paths.Count && met ? 0 : 1;
 
-internal sealed class Row
-{
-    public string ImagePath { get; set; } = "";
-    public string Label { get; set; } = "";
-}

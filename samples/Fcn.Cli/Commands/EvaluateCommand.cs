@@ -15,11 +15,6 @@ internal static class EvaluateCommand
 
     public static readonly string[] Flags = ModelArguments.Flags;
 
-    public sealed class Row
-    {
-        public string ImagePath { get; set; } = "";
-        public string Label { get; set; } = "";
-    }
 
     public static int Run(CommandLine cl)
     {
@@ -47,7 +42,7 @@ internal static class EvaluateCommand
             cl.RejectUnknown();
             var model = spec.Load(ml);
             var pairs = FilePairs.Pair(images, masks);
-            var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new Row { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
+            var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
             if (info.NumberOfClasses is int k && k != classes)
                 throw new InvalidDataException($"{modelPath} scores {k} classes but --num-classes is {classes}");

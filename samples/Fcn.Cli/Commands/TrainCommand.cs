@@ -28,11 +28,6 @@ internal static class TrainCommand
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume" }).ToArray();
 
-    public sealed class Row
-    {
-        public string ImagePath { get; set; } = "";
-        public string Label { get; set; } = "";
-    }
 
     public static int Run(CommandLine cl)
     {
@@ -140,8 +135,8 @@ internal static class TrainCommand
         catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
-    private static IEnumerable<Row> Rows(string images, string masks) =>
-        FilePairs.Pair(images, masks).Select(p => new Row { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
+    private static IEnumerable<ImageMaskRow> Rows(string images, string masks) =>
+        FilePairs.Pair(images, masks).Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
 
     private static (int Height, int Width) ParseCrop(string s)
     {

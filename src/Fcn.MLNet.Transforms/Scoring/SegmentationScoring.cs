@@ -17,6 +17,16 @@ public sealed class ImagePathRow
     public string ImagePath { get; set; } = "";
 }
 
+/// <summary>An image path and its ground-truth mask path: the rows training and evaluation read.</summary>
+public sealed class ImageMaskRow
+{
+    /// <summary>Image file path.</summary>
+    public string ImagePath { get; set; } = "";
+
+    /// <summary>Mask file path (index, palette or RGB PNG).</summary>
+    public string Label { get; set; } = "";
+}
+
 /// <summary>Batch scoring of image files with a fitted or loaded segmentation pipeline.</summary>
 public static class SegmentationScoring
 {
