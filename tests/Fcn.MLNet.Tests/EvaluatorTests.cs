@@ -75,7 +75,7 @@ public class EvaluatorTests
         WriteMask(preds, "y.png", 1, 1, new[] { 1 });
         MaskWriter.WriteColorPng(Path.Combine(preds, "x.color.png"), new LabelMap(2, 1, new[] { 1, 1 }), ColorPalette.PascalVoc());
         var progress = new List<int>();
-        var metrics = new MLContext().SemanticSegmentation().EvaluateFolders(masks, preds, 2, progress: new SyncProgress(progress));
+        var metrics = new MLContext().SemanticSegmentation().EvaluateFolders(masks, preds, 2, progress: new SynchronousProgress<int>(progress.Add));
         Assert.That(metrics.ConfusionMatrix.ToArray(), Is.EqualTo(new[] { new long[] { 1, 0 }, new long[] { 1, 1 } }));
         Assert.That(progress, Is.EqualTo(new[] { 1, 2 }));
 
@@ -104,10 +104,5 @@ public class EvaluatorTests
         var metrics = ml.SemanticSegmentation().Evaluate(withLabel, 3);
         Assert.That(metrics.ConfusionMatrix.Total, Is.EqualTo(29));
         Assert.That(metrics.PixelAccuracy, Is.EqualTo(28.0 / 29).Within(1e-12));
-    }
-
-    private sealed class SyncProgress(List<int> sink) : IProgress<int>
-    {
-        public void Report(int value) => sink.Add(value);
     }
 }

@@ -46,7 +46,7 @@ internal static class TrainCommand
         int iteration = 0;
         bool staged = options.Protocol == FcnTrainingProtocol.Staged;
         var previous = TimeSpan.Zero;
-        options.Progress = new InlineProgress(p =>
+        options.Progress = new SynchronousProgress<FcnTrainingProgress>(p =>
         {
             if (p.EndOfEpoch) return;
             iteration++;
@@ -142,10 +142,5 @@ internal static class TrainCommand
     {
         var (w, h) = ConvolutionalizeCommand.ParseSize(s); // WxH
         return (h, w);
-    }
-
-    private sealed class InlineProgress(Action<FcnTrainingProgress> report) : IProgress<FcnTrainingProgress>
-    {
-        public void Report(FcnTrainingProgress value) => report(value);
     }
 }

@@ -53,14 +53,11 @@ public sealed class SegmentationSample
     {
         preprocessing.Validate();
         int h = image.Height, w = image.Width;
+        var layout = MLImageLayout.Of(image);
         var pixels = image.Pixels;
-        int stride = pixels.Length / h;
-        if (image.BitsPerPixel != 32 || stride < 4 * w)
-            throw new InvalidDataException($"Expected a 32-bit BGRA/RGBA image, got {image.BitsPerPixel} bits per pixel.");
-        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
-        int r = bgra ? 2 : 0, b = bgra ? 0 : 2;
+        int stride = layout.Stride;
         bool modelBgr = preprocessing.ChannelOrder == ChannelOrder.Bgr;
-        var source = new[] { modelBgr ? b : r, 1, modelBgr ? r : b };
+        var source = new[] { modelBgr ? layout.Blue : layout.Red, layout.Green, modelBgr ? layout.Red : layout.Blue };
         int plane = h * w;
         var planar = new float[3 * plane];
         for (int c = 0; c < 3; c++)

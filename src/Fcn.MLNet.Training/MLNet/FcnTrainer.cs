@@ -118,7 +118,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 IgnoreLabel = _options.IgnoreLabel, Seed = HashCode.Combine(_options.Seed, stageIndex, epoch),
             });
             int e = epoch;
-            trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new InlineProgress(p =>
+            trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new SynchronousProgress<TrainingProgress>(p =>
             {
                 history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
                 _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
@@ -159,7 +159,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             if (contract.NumberOfClasses is int k && k != _options.NumberOfClasses)
                 throw new InvalidDataException($"{path} scores {k} classes but {_options.NumberOfClasses} were asked for (NumberOfClasses).");
             var prep = _options.Preprocessing
-                ?? (OnnxModelFile.GetMetadata(fcn, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+                ?? ModelMetadata.ReadPreprocessing(fcn) ?? ImagePreprocessing.None;
             // The trained model describes itself: the preprocessing it was trained with, and its class names.
             OnnxModelFile.SetMetadata(fcn, ModelMetadata.PreprocessingKey, prep.ToJson());
             if (_options.ClassNames is { } names) ModelMetadata.WriteClassNames(fcn, names);
@@ -192,10 +192,6 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     private static void Log(IChannel channel, string message) =>
         channel.Info(MessageSensitivity.None, message);
 
-    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }
 
 /// <summary>Adds <c>Fcn(...)</c> to <c>mlContext.SemanticSegmentation().Trainers</c>.</summary>

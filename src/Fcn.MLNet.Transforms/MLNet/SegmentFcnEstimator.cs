@@ -38,7 +38,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         if (ClassNames is not null && Contract.NumberOfClasses is int k && ClassNames.Count != k)
             throw new ArgumentException($"{ClassNames.Count} class names were given but {source} scores {k} classes.");
         Preprocessing = options.Preprocessing
-            ?? (OnnxModelFile.GetMetadata(model, ModelMetadata.PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : ImagePreprocessing.None);
+            ?? ModelMetadata.ReadPreprocessing(model) ?? ImagePreprocessing.None;
         if (options.ShiftAndStitch is { } sas)
         {
             Onnx.ShiftAndStitch.Validate(sas.OutputStride, sas.Factor);

@@ -32,6 +32,10 @@ public static class ModelMetadata
         return null;
     }
 
+    /// <summary>The preprocessing recorded under <see cref="PreprocessingKey"/>, or null when none is.</summary>
+    public static ImagePreprocessing? ReadPreprocessing(ModelProto model) =>
+        OnnxModelFile.GetMetadata(model, PreprocessingKey) is { } json ? ImagePreprocessing.FromJson(json) : null;
+
     /// <summary>Writes class names as a JSON array under <see cref="ClassNamesKey"/>.</summary>
     public static void WriteClassNames(ModelProto model, IReadOnlyList<string> names) =>
         OnnxModelFile.SetMetadata(model, ClassNamesKey, JsonSerializer.Serialize(names));

@@ -94,17 +94,16 @@ public static class SegmentationScoring
     {
         using var image = MLImage.CreateFromFile(imagePath);
         int w = image.Width, h = image.Height;
+        var layout = MLImageLayout.Of(image, imagePath);
         var pixels = image.Pixels;
-        int stride = pixels.Length / h;
-        bool bgra = image.PixelFormat == MLPixelFormat.Bgra32;
         var rgb = new byte[3 * w * h];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
-                int s = y * stride + 4 * x, d = 3 * (y * w + x);
-                rgb[d] = pixels[s + (bgra ? 2 : 0)];
-                rgb[d + 1] = pixels[s + 1];
-                rgb[d + 2] = pixels[s + (bgra ? 0 : 2)];
+                int s = y * layout.Stride + 4 * x, d = 3 * (y * w + x);
+                rgb[d] = pixels[s + layout.Red];
+                rgb[d + 1] = pixels[s + layout.Green];
+                rgb[d + 2] = pixels[s + layout.Blue];
             }
         return (w, h, rgb);
     }

@@ -69,7 +69,7 @@ public class FcnTrainerTests
         var reports = new List<FcnTrainingProgress>();
         var options = Options(ml, checkpoints);
         options.Protocol = FcnTrainingProtocol.Staged;
-        options.Progress = new Inline(reports.Add);
+        options.Progress = new SynchronousProgress<FcnTrainingProgress>(reports.Add);
         var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
         var data = ml.Data.LoadFromEnumerable(_train);
         var model = ml.Transforms.LoadImages("Image", "", "ImagePath").Append(trainer).Fit(data);
@@ -131,10 +131,5 @@ public class FcnTrainerTests
     {
         public string ImagePath { get; set; } = "";
         public float Label { get; set; }
-    }
-
-    private sealed class Inline(Action<FcnTrainingProgress> report) : IProgress<FcnTrainingProgress>
-    {
-        public void Report(FcnTrainingProgress value) => report(value);
     }
 }

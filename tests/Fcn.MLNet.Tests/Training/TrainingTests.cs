@@ -47,7 +47,7 @@ public class TrainingTests
         using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 3).ToByteArray(),
             new TrainerOptions { LearningRate = 0.1, Momentum = 0.9, WeightDecay = 1e-4, Seed = 4 });
         var losses = new List<double>();
-        trainer.Train(batches, 60, new SynchronousProgress(p => losses.Add(p.Loss)));
+        trainer.Train(batches, 60, new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)));
         double first = losses.Take(5).Average(), last = losses.TakeLast(5).Average();
         TestContext.Out.WriteLine($"loss {first:F4} → {last:F4}");
         Assert.That(losses, Has.Count.EqualTo(60));
@@ -120,7 +120,7 @@ public class TrainingTests
         using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 9).ToByteArray(),
             new TrainerOptions { LearningRate = 0.1, Schedule = LearningRateSchedule.Step(2, 0.5) });
         var reports = new List<TrainingProgress>();
-        var last = trainer.Train(new BatchSampler(Rectangles(3, 6, 6, seed: 1)).Batches(), 5, new SynchronousProgress(reports.Add));
+        var last = trainer.Train(new BatchSampler(Rectangles(3, 6, 6, seed: 1)).Batches(), 5, new SynchronousProgress<TrainingProgress>(reports.Add));
         Assert.That(reports.Select(r => r.Iteration), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
         Assert.That(reports.Select(r => r.LearningRate), Is.EqualTo(new[] { 0.1, 0.1, 0.05, 0.05, 0.025 }).Within(1e-12));
         Assert.That(last, Is.EqualTo(reports[^1]));
@@ -170,11 +170,5 @@ public class TrainingTests
         using var other = new OnnxFcnTrainer(model, new TrainerOptions { IsFrozen = n => n == "conv1.bias" });
         var ex = Assert.Throws<InvalidDataException>(() => other.LoadCheckpoint(path));
         Assert.That(ex!.Message, Does.Contain("parameters"));
-    }
-
-    /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

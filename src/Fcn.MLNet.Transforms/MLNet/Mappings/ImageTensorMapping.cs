@@ -40,15 +40,10 @@ internal static class ImageTensor
         var image = input.__FcnImage ?? throw new InvalidOperationException(
             "SegmentFcn: the image column holds no image for this row (missing or unreadable file?).");
         int h = image.Height, w = image.Width;
-        if (h <= 0 || w <= 0) throw new InvalidOperationException($"SegmentFcn: image has invalid size {w}x{h}.");
+        var layout = Imaging.MLImageLayout.Of(image, "SegmentFcn image");
         var pixels = image.Pixels;
-        int stride = pixels.Length / h;
-        if (image.BitsPerPixel != 32 || stride < 4 * w)
-            throw new InvalidOperationException($"SegmentFcn: expected a 32-bit BGRA/RGBA image, got {image.BitsPerPixel} bits per pixel.");
-        // Source byte offsets of R and B within a pixel.
-        bool sourceIsBgra = image.PixelFormat == MLPixelFormat.Bgra32;
-        int r = sourceIsBgra ? 2 : 0, b = sourceIsBgra ? 0 : 2;
-        int first = bgr ? b : r, last = bgr ? r : b;
+        int stride = layout.Stride;
+        int first = bgr ? layout.Blue : layout.Red, last = bgr ? layout.Red : layout.Blue;
 
         int plane = h * w;
         var dst = output.__FcnPixels.Length == 3 * plane ? output.__FcnPixels : new byte[3 * plane];
