@@ -62,6 +62,32 @@ public class CliTests
     }
 
     [Test]
+    public void Predict_with_masks_writes_image_truth_and_prediction_side_by_side_in_the_palette_colours()
+    {
+        string output = Path.Combine(_dir, "pred-compare"), colors = Path.Combine(_dir, "colors.txt");
+        File.WriteAllText(colors, "10,20,30 0\n40,50,60 1\n70,80,90 2\n");
+        var predict = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", output, "--masks", _masks, "--ignore-label", "255", "--palette", colors);
+        Assert.That(predict.ExitCode, Is.Zero, predict.StdErr);
+        var img = _testImages[1];
+        var panel = PngDecoder.Decode(Path.Combine(output, "img1.compare.png"));
+        Assert.That((panel.Width, panel.Height), Is.EqualTo((3 * img.Width, img.Height)));
+        var truth = MaskReader.Read(Path.Combine(_masks, "img1.png")).Labels;
+        var map = InProcessMap(1);
+        for (int y = 0; y < img.Height; y += 7)
+        for (int x = 0; x < img.Width; x += 3)
+        {
+            int i = y * img.Width + x, row = 3 * 3 * img.Width * y;
+            Assert.That(panel.Samples[row + 3 * x], Is.EqualTo(img.Rgb[3 * i]), "image panel");
+            ushort expectedTruth = truth[i] == 255 ? (ushort)0 : (ushort)(10 + 30 * truth[i]);
+            Assert.That(panel.Samples[row + 3 * (img.Width + x)], Is.EqualTo(expectedTruth), "truth panel");
+            Assert.That(panel.Samples[row + 3 * (2 * img.Width + x)], Is.EqualTo(10 + 30 * map[i]), "prediction panel");
+        }
+        var missing = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", output, "--masks", _images + "-none");
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.StdErr, Does.Contain("masks folder not found"));
+    }
+
+    [Test]
     public void Evaluate_predictions_folder_and_model_give_the_same_json_as_the_library()
     {
         string output = Path.Combine(_dir, "pred-onnx"), json1 = Path.Combine(_dir, "r1.json"), json2 = Path.Combine(_dir, "r2.json");

@@ -78,6 +78,9 @@ public class CliTrainTests
     [TestCase("--iterations", "0", "at least 1")]
     [TestCase("--crop", "big", "not a size")]
     [TestCase("--lr", "-1", "Learning rate must be positive")]
+    [TestCase("--class-weights", "1,2", "2 weights for 3 classes")]
+    [TestCase("--scale-jitter", "1.5:0.5", "expected MIN:MAX")]
+    [TestCase("--class-weights", "1,x,1", "'x' is not a weight")]
     public void Bad_training_arguments_exit_2(string flag, string value, string message)
     {
         var r = FcnProcess.Run("train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--output", Path.Combine(_dir, "x.onnx"), flag, value);

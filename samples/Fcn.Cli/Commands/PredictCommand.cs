@@ -10,7 +10,8 @@ internal static class PredictCommand
 {
     public const string Usage =
         "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
-        "             " + ModelArguments.Usage + " [--colorize] [--overlay]";
+        "             " + ModelArguments.Usage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
+        "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)";
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "colorize", "overlay" }).ToArray();
 
@@ -18,13 +19,18 @@ internal static class PredictCommand
     {
         string modelPath = cl.Required("model"), input = cl.Required("input"), output = cl.Required("output");
         bool colorize = cl.Flag("colorize"), overlay = cl.Flag("overlay");
+        string? paletteFile = cl.Optional("palette"), masks = cl.Optional("masks");
+        int? ignoreLabel = cl.OptionalInt("ignore-label");
+        if (ignoreLabel is not null && masks is null) throw new UsageException("--ignore-label applies to --masks");
         var spec = ModelArguments.Parse(cl, modelPath);
         cl.RejectUnknown();
+        // "R,G,B class" lines, as for colour-coded masks; classes not named keep their PASCAL VOC colour.
+        var palette = paletteFile is null ? ColorPalette.PascalVoc() : ColorClassTable.Load(paletteFile).ToPalette(ColorPalette.PascalVoc());
+        var truths = masks is null ? null : FilePairs.ByStem(masks, FilePairs.MaskExtensions, "masks");
         var ml = new MLContext();
         var model = spec.Load(ml);
 
         var images = ListImages(input);
-        var palette = ColorPalette.PascalVoc();
         Directory.CreateDirectory(output);
         int done = 0;
         foreach (var result in SegmentationScoring.Score(ml, model, images))
@@ -36,6 +42,14 @@ internal static class PredictCommand
             {
                 var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath);
                 MaskWriter.WriteOverlay(Path.Combine(output, stem + ".overlay.png"), w, h, rgb, result.ClassMap, palette);
+            }
+            if (truths is not null)
+            {
+                if (!truths.TryGetValue(stem, out var maskPath)) throw new FileNotFoundException($"--masks {masks}: no mask named {stem}.png for {result.ImagePath}");
+                var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath);
+                var truth = MaskReader.Read(maskPath);
+                if (truth.Width != w || truth.Height != h) throw new InvalidDataException($"{maskPath}: mask is {truth.Width}x{truth.Height} but its image is {w}x{h}");
+                MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
             }
             Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}");
         }

@@ -5,6 +5,7 @@ using Fcn.MLNet.Data;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.MLNet;
 using Fcn.MLNet.Training.Optimization;
 using Microsoft.ML;
@@ -22,7 +23,7 @@ internal static class TrainCommand
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
         "             [--bias-lr-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
-        "             [--no-augment] [--no-shuffle] [--seed S]\n" +
+        "             [--scale-jitter MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--checkpoint-dir <folder> [--resume]] " + ModelArguments.Usage;
 
@@ -40,7 +41,8 @@ internal static class TrainCommand
         int count = FilePairs.Pair(images, masks).Count;
         Console.WriteLine($"training on {count} image(s), batch {options.BatchSize}, " +
             (options.Iterations is int i ? $"{i} iteration(s)" : $"{options.Epochs} epoch(s)") + " per stage, " +
-            $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no augmentation")}, lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+            $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no mirroring")}, " +
+            (options.ScaleRange is { } sr ? $"scale jitter {sr.Min.ToString(CultureInfo.InvariantCulture)}–{sr.Max.ToString(CultureInfo.InvariantCulture)}, " : "") + $"lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
         using var logWriter = log is null ? null : new StreamWriter(log, append: false) { AutoFlush = true };
         int iteration = 0;
@@ -111,6 +113,7 @@ internal static class TrainCommand
             Schedule = ParseSchedule(cl.Optional("lr-policy")),
             IgnoreLabel = cl.OptionalInt("ignore-label") ?? 255,
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
+            ScaleRange = cl.Optional("scale-jitter") is { } j ? ParseScaleRange(j) : null,
             Mirror = !cl.Flag("no-augment"),
             Shuffle = !cl.Flag("no-shuffle"),
             Seed = cl.OptionalInt("seed") ?? 1,
@@ -118,6 +121,7 @@ internal static class TrainCommand
             Resume = resume,
             Preprocessing = ModelArguments.Preprocessing(cl),
         };
+        ParseClassWeights(cl.Optional("class-weights"), options);
         cl.RejectUnknown();
         if (options.BatchSize < 1) throw new UsageException("--batch-size must be at least 1");
         if (!(options.LearningRate > 0)) throw new UsageException($"Learning rate must be positive, got {options.LearningRate}");
@@ -126,6 +130,24 @@ internal static class TrainCommand
         if (backbone is not null && backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && options.Preprocessing is not null)
             throw new UsageException("the resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean)");
         return options;
+    }
+
+    private static void ParseClassWeights(string? text, FcnTrainerOptions options)
+    {
+        if (text is null) return;
+        if (text.Equals("median-frequency", StringComparison.OrdinalIgnoreCase))
+        {
+            options.ClassBalancing = ClassBalancing.MedianFrequency;
+            return;
+        }
+        var parts = text.Split(',');
+        var weights = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out weights[i]) || !(weights[i] >= 0) || float.IsInfinity(weights[i]))
+                throw new UsageException($"--class-weights: '{parts[i]}' is not a weight ≥ 0 (give median-frequency or one weight per class, comma-separated)");
+        if (weights.Length != options.NumberOfClasses)
+            throw new UsageException($"--class-weights has {weights.Length} weights for {options.NumberOfClasses} classes");
+        options.ClassWeights = weights;
     }
 
     private static LearningRateSchedule ParseSchedule(string? text)
@@ -137,6 +159,17 @@ internal static class TrainCommand
 
     private static IEnumerable<ImageMaskRow> Rows(string images, string masks) =>
         FilePairs.Pair(images, masks).Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
+
+    private static (double Min, double Max) ParseScaleRange(string s)
+    {
+        var parts = s.Split(':');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double min)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double max)
+            && min > 0 && min <= max && max <= 16)
+            return (min, max);
+        throw new UsageException($"--scale-jitter: expected MIN:MAX with 0 < MIN ≤ MAX ≤ 16 (e.g. 0.75:1.25), got '{s}'");
+    }
 
     private static (int Height, int Width) ParseCrop(string s)
     {

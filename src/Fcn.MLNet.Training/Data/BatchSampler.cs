@@ -12,6 +12,14 @@ public sealed record BatchSamplerOptions
     /// </summary>
     public (int Height, int Width)? CropSize { get; init; }
 
+    /// <summary>
+    /// Scale jitter: each sample is resized by a factor drawn uniformly from [Min, Max] (image bilinear with half-pixel
+    /// centres, labels nearest) before mirroring and cropping; null keeps the native scale. Without
+    /// <see cref="CropSize"/> the factor is rounded to a multiple of 1/8, so that whole-image training meets a few
+    /// sizes (the engine keeps one ONNX Runtime session per batch shape).
+    /// </summary>
+    public (double Min, double Max)? ScaleRange { get; init; }
+
     /// <summary>Flip each sample horizontally with probability ½.</summary>
     public bool Mirror { get; init; }
 
@@ -30,7 +38,7 @@ public sealed record BatchSamplerOptions
 
 /// <summary>
 /// Draws endless batches from a <see cref="SegmentationDataset"/>: epoch after epoch, shuffled, each sample
-/// optionally mirrored, then either randomly cropped/padded to a fixed size or kept at native size (a batch padded to
+/// optionally rescaled (scale jitter) and mirrored, then either randomly cropped/padded to a fixed size or kept at native size (a batch padded to
 /// its largest image, with the ignore label in the padding so it adds no loss).
 /// </summary>
 public sealed class BatchSampler
@@ -46,6 +54,8 @@ public sealed class BatchSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
             throw new ArgumentException($"Crop size must be positive, got {c.Width}x{c.Height}.");
+        if (_options.ScaleRange is { } r && !(r.Min > 0 && r.Min <= r.Max && r.Max <= 16))
+            throw new ArgumentException($"Scale jitter needs 0 < min ≤ max ≤ 16, got {r.Min}:{r.Max}.");
     }
 
     /// <summary>An endless sequence of batches.</summary>
@@ -65,12 +75,71 @@ public sealed class BatchSampler
                     next = 0;
                 }
                 var s = _dataset[order[next++]];
+                if (_options.ScaleRange is { } range) s = Rescaled(s, DrawScale(range, random));
                 if (_options.Mirror && random.Next(2) == 1) s = Mirrored(s);
                 if (_options.CropSize is { } crop) s = RandomCrop(s, crop.Height, crop.Width, random);
                 samples.Add(s);
             }
             yield return Collate(samples);
         }
+    }
+
+    private double DrawScale((double Min, double Max) range, Random random)
+    {
+        double f = range.Min + (random.NextDouble() * (range.Max - range.Min));
+        return _options.CropSize is null ? Math.Max(0.125, Math.Round(f * 8) / 8) : f;
+    }
+
+    /// <summary>
+    /// The sample resized by <paramref name="factor"/> (sizes rounded, at least 1): the image bilinearly with half-pixel
+    /// centres (PyTorch <c>align_corners=False</c>, edges clamped), the labels by nearest neighbour.
+    /// </summary>
+    public static SegmentationSample Rescaled(SegmentationSample s, double factor)
+    {
+        int h = s.Height, w = s.Width;
+        int outH = Math.Max(1, (int)Math.Round(h * factor)), outW = Math.Max(1, (int)Math.Round(w * factor));
+        if (outH == h && outW == w) return s;
+        var (y0, y1, fy) = BilinearTaps(h, outH);
+        var (x0, x1, fx) = BilinearTaps(w, outW);
+        var image = new float[3 * outH * outW];
+        var labels = new int[outH * outW];
+        for (int c = 0; c < 3; c++)
+        {
+            var plane = s.Image.AsSpan(c * h * w, h * w);
+            for (int y = 0; y < outH; y++)
+            {
+                int o = (c * outH + y) * outW;
+                for (int x = 0; x < outW; x++)
+                {
+                    float top = plane[y0[y] * w + x0[x]] + (fx[x] * (plane[y0[y] * w + x1[x]] - plane[y0[y] * w + x0[x]]));
+                    float bottom = plane[y1[y] * w + x0[x]] + (fx[x] * (plane[y1[y] * w + x1[x]] - plane[y1[y] * w + x0[x]]));
+                    image[o + x] = top + (fy[y] * (bottom - top));
+                }
+            }
+        }
+        for (int y = 0; y < outH; y++)
+        {
+            int sy = Math.Min(h - 1, (int)((y + 0.5) * h / outH));
+            for (int x = 0; x < outW; x++)
+                labels[y * outW + x] = s.Labels.Labels[sy * w + Math.Min(w - 1, (int)((x + 0.5) * w / outW))];
+        }
+        return new SegmentationSample(image, new Imaging.LabelMap(outW, outH, labels));
+    }
+
+    private static (int[] Low, int[] High, float[] Fraction) BilinearTaps(int size, int outSize)
+    {
+        var low = new int[outSize];
+        var high = new int[outSize];
+        var fraction = new float[outSize];
+        double scale = (double)size / outSize;
+        for (int i = 0; i < outSize; i++)
+        {
+            double src = Math.Clamp(((i + 0.5) * scale) - 0.5, 0, size - 1);
+            low[i] = (int)src;
+            high[i] = Math.Min(low[i] + 1, size - 1);
+            fraction[i] = (float)(src - low[i]);
+        }
+        return (low, high, fraction);
     }
 
     /// <summary>The sample flipped left–right.</summary>

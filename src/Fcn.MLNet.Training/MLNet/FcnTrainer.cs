@@ -4,6 +4,7 @@ using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Onnx.Proto;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.Reporting;
 using Google.Protobuf;
 using Microsoft.ML;
@@ -34,7 +35,16 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         if (options.ClassNames is { } n && n.Count != options.NumberOfClasses)
             throw new ArgumentException($"FcnTrainer: {n.Count} class names for {options.NumberOfClasses} classes.");
         if (options.Resume && options.CheckpointFolder is null) throw new ArgumentException("FcnTrainer: Resume needs a CheckpointFolder.");
+        if (options.ScaleRange is { } r && !(r.Min > 0 && r.Min <= r.Max && r.Max <= 16))
+            throw new ArgumentException($"FcnTrainer: ScaleRange needs 0 < min ≤ max ≤ 16, got {r.Min}:{r.Max}.");
+        if (options.ClassWeights is not null && options.ClassBalancing != ClassBalancing.None)
+            throw new ArgumentException("FcnTrainer: give ClassWeights or ClassBalancing, not both.");
+        if (options.ClassWeights is { } w && (w.Length != options.NumberOfClasses || w.Any(x => !(x >= 0) || float.IsInfinity(x))))
+            throw new ArgumentException($"FcnTrainer: ClassWeights needs {options.NumberOfClasses} finite weights ≥ 0, got [{string.Join(", ", w)}].");
     }
+
+    /// <summary>The file (in the checkpoint folder) that keeps the final net of a stage of a staged run: <c>fcn32s.onnx</c>, ….</summary>
+    public static string StageModelFileName(FcnArchitecture stage) => stage.ToString().ToLowerInvariant() + ".onnx";
 
     /// <summary>The curves of the last <see cref="Fit"/>.</summary>
     public TrainingHistory? History { get; private set; }
@@ -56,6 +66,11 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var (first, backbone, preprocessing) = InitialModel(stages[0]);
         var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data");
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
+        var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
+            ? ClassFrequencyWeights.MedianFrequency(train, _options.NumberOfClasses, _options.IgnoreLabel)
+            : _options.ClassWeights;
+        if (_options.ClassBalancing != ClassBalancing.None)
+            Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
 
         var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
         var history = checkpoint?.History ?? new TrainingHistory();
@@ -80,8 +95,15 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 Log(channel, $"FcnTrainer: resuming {stage} after epoch {checkpoint.Epoch}");
                 checkpoint = null;
             }
-            model = TrainStage(model, stage, s, train, preprocessing, resumeFrom, history, clock, channel);
+            model = TrainStage(model, stage, s, train, preprocessing, classWeights, resumeFrom, history, clock, channel);
             if (_options.CancellationToken.IsCancellationRequested) break;
+            if (_options.CheckpointFolder is { } keep && stages.Length > 1)
+            {
+                // The staged protocol yields one net per stage (the paper's FCN-32s/16s/8s rows): keep each.
+                string path = Path.Combine(keep, StageModelFileName(stage));
+                AtomicFile.WriteAllBytes(path, model.ToByteArray());
+                Log(channel, $"FcnTrainer: {stage} finished, kept as {path}");
+            }
         }
 
         History = history;
@@ -92,14 +114,14 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     }
 
     private ModelProto TrainStage(ModelProto model, FcnArchitecture stage, int stageIndex, SegmentationDataset train,
-        ImagePreprocessing preprocessing, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel)
+        ImagePreprocessing preprocessing, float[]? classWeights, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel)
     {
         var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
         var trainerOptions = new TrainerOptions
         {
             LearningRate = _options.LearningRate, Momentum = _options.Momentum, WeightDecay = _options.WeightDecay,
             BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, Schedule = _options.Schedule,
-            IgnoreLabel = _options.IgnoreLabel, ClassWeights = _options.ClassWeights, LossSampleFraction = _options.LossSampleFraction,
+            IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
             Seed = _options.Seed + 7919 * stageIndex, IsFrozen = frozen.Contains,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
@@ -114,7 +136,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             // A sampler per epoch, seeded by (seed, stage, epoch): a resumed run sees the same batches as an uninterrupted one.
             var sampler = new BatchSampler(train, new BatchSamplerOptions
             {
-                BatchSize = _options.BatchSize, CropSize = _options.CropSize, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
+                BatchSize = _options.BatchSize, CropSize = _options.CropSize, ScaleRange = _options.ScaleRange, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
                 IgnoreLabel = _options.IgnoreLabel, Seed = HashCode.Combine(_options.Seed, stageIndex, epoch),
             });
             int e = epoch;

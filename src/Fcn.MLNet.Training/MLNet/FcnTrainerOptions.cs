@@ -1,3 +1,4 @@
+using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Optimization;
 using Microsoft.ML;
@@ -80,14 +81,20 @@ public sealed class FcnTrainerOptions
     /// <summary>Random crops of this size (height, width), padded with the ignore label; null trains whole images.</summary>
     public (int Height, int Width)? CropSize { get; set; }
 
+    /// <summary>Scale jitter: each training image is resized by a factor drawn from [Min, Max] before cropping; null keeps native scale.</summary>
+    public (double Min, double Max)? ScaleRange { get; set; }
+
     /// <summary>Random horizontal mirroring.</summary>
     public bool Mirror { get; set; } = true;
 
     /// <summary>Loss sampling: fraction of pixels whose loss is kept (paper 3.4).</summary>
     public double LossSampleFraction { get; set; } = 1.0;
 
-    /// <summary>Per-class loss weights (class balancing), or null.</summary>
+    /// <summary>Per-class loss weights (class balancing), or null; see also <see cref="ClassBalancing"/>.</summary>
     public float[]? ClassWeights { get; set; }
+
+    /// <summary>Class weights computed from the training masks (e.g. median frequency); not together with <see cref="ClassWeights"/>.</summary>
+    public ClassBalancing ClassBalancing { get; set; } = ClassBalancing.None;
 
     /// <summary>Also learn the final upsampling (fixed to bilinear by default).</summary>
     public bool LearnFinalUpsampling { get; set; }

@@ -41,6 +41,28 @@ public sealed class ColorClassTable
     public bool TryGetClass(byte r, byte g, byte b, out int classIndex) => _classes.TryGetValue(Key(r, g, b), out classIndex);
 
     /// <summary>
+    /// The palette this table describes: class i gets the colour the table maps to i (the smallest R,G,B when several do); a class the table does not
+    /// name keeps its colour from <paramref name="fallback"/> (PASCAL VOC when null). The palette covers every class up
+    /// to the largest in the table.
+    /// </summary>
+    public ColorPalette ToPalette(ColorPalette? fallback = null)
+    {
+        if (_classes.Count == 0) throw new InvalidOperationException("The colour table is empty: it names no class colour.");
+        int count = Math.Max(_classes.Values.Max() + 1, fallback?.Count ?? 0);
+        var baseColors = fallback ?? ColorPalette.PascalVoc(Math.Min(count, 65536));
+        var colors = Enumerable.Range(0, count).Select(i => i < baseColors.Count ? baseColors[i] : ((byte)0, (byte)0, (byte)0)).ToArray();
+        var named = new bool[count];
+        foreach (var (key, classIndex) in _classes.OrderBy(e => e.Value).ThenBy(e => e.Key))
+        {
+            if (named[classIndex]) continue;
+            named[classIndex] = true;
+            colors[classIndex] = ((byte)(key >> 16), (byte)(key >> 8), (byte)key);
+        }
+
+        return ColorPalette.FromColors(colors);
+    }
+
+    /// <summary>
     /// A table mapping colour i of <paramref name="palette"/> to class i. When a colour appears more than once,
     /// its first (lowest) class wins.
     /// </summary>

@@ -155,4 +155,50 @@ public static class MaskWriter
 
         AtomicFile.Write(path, s => PngEncoder.WriteRgb8(s, width, height, output));
     }
+
+    /// <summary>
+    /// Writes a side-by-side RGB PNG for reviewing a prediction: the image, the ground truth in class colours and the
+    /// prediction in class colours, each <paramref name="width"/>×<paramref name="height"/>. Ground-truth pixels labelled
+    /// <paramref name="ignoreLabel"/> are drawn black.
+    /// </summary>
+    /// <exception cref="ArgumentException">Sizes differ, or a label has no palette colour.</exception>
+    public static void WriteComparison(
+        string path, int width, int height, ReadOnlySpan<byte> rgb, LabelMap truth, LabelMap prediction, ColorPalette palette, int? ignoreLabel = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(truth);
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(palette);
+        foreach (var (map, role) in new[] { (truth, "ground truth"), (prediction, "prediction") })
+        {
+            if (map.Width != width || map.Height != height)
+                throw new ArgumentException($"The image is {width}x{height} but the {role} is {map.Width}x{map.Height}.", role == "prediction" ? nameof(prediction) : nameof(truth));
+        }
+
+        if (rgb.Length != (long)width * height * 3)
+            throw new ArgumentException($"A {width}x{height} RGB image needs {(long)width * height * 3} bytes, got {rgb.Length}.", nameof(rgb));
+
+        int stride = 3 * width * 3;
+        var output = new byte[stride * height];
+        for (int y = 0; y < height; y++)
+        {
+            rgb.Slice(3 * width * y, 3 * width).CopyTo(output.AsSpan(stride * y));
+            for (int x = 0; x < width; x++)
+            {
+                int i = (y * width) + x;
+                int t = truth.Labels[i], p = prediction.Labels[i];
+                if (t != ignoreLabel) Paint(output, (stride * y) + (3 * (width + x)), t, palette, x, y);
+                Paint(output, (stride * y) + (3 * ((2 * width) + x)), p, palette, x, y);
+            }
+        }
+
+        AtomicFile.Write(path, s => PngEncoder.WriteRgb8(s, 3 * width, height, output));
+    }
+
+    private static void Paint(byte[] output, int offset, int label, ColorPalette palette, int x, int y)
+    {
+        if ((uint)label >= (uint)palette.Count)
+            throw new ArgumentException($"Label {label} at pixel ({x}, {y}) has no colour in the palette of {palette.Count} colours.", nameof(palette));
+        (output[offset], output[offset + 1], output[offset + 2]) = palette[label];
+    }
 }

@@ -48,6 +48,19 @@ public class ColorClassTableTests
     }
 
     [Test]
+    public void ToPalette_ColoursTheNamedClasses_KeepsTheFallbackForOthers_SmallestColourWinsATie()
+    {
+        var table = ColorClassTable.Parse("128,128,128 0\n60,40,222 2\n9,9,9 2\n");
+        var palette = table.ToPalette();
+        Assert.That(palette.Count, Is.EqualTo(3));
+        Assert.That(palette[0], Is.EqualTo(((byte)128, (byte)128, (byte)128)));
+        Assert.That(palette[1], Is.EqualTo(ColorPalette.PascalVoc()[1]));
+        Assert.That(palette[2], Is.EqualTo(((byte)9, (byte)9, (byte)9)));
+        Assert.That(table.ToPalette(ColorPalette.PascalVoc()).Count, Is.EqualTo(256));
+        Assert.Throws<InvalidOperationException>(() => new ColorClassTable().ToPalette());
+    }
+
+    [Test]
     public void FromPalette_MapsColourIToClassI()
     {
         var table = ColorClassTable.FromPalette(ColorPalette.PascalVoc());

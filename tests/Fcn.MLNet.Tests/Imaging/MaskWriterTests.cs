@@ -131,6 +131,25 @@ public class MaskWriterTests
     }
 
     [Test]
+    public void WriteComparison_PutsImageTruthAndPredictionSideBySide_IgnoredTruthIsBlack()
+    {
+        var palette = ColorPalette.FromColors(new (byte, byte, byte)[] { (10, 20, 30), (200, 100, 50) });
+        byte[] rgb = [1, 2, 3, 4, 5, 6];
+        var truth = new LabelMap(2, 1, [1, 255]);
+        var prediction = new LabelMap(2, 1, [0, 1]);
+
+        MaskWriter.WriteComparison(_dir.File("c.png"), 2, 1, rgb, truth, prediction, palette, ignoreLabel: 255);
+
+        var image = PngDecoder.Decode(_dir.File("c.png"));
+        Assert.That((image.Width, image.Height), Is.EqualTo((6, 1)));
+        Assert.That(image.Samples, Is.EqualTo(new ushort[] { 1, 2, 3, 4, 5, 6, 200, 100, 50, 0, 0, 0, 10, 20, 30, 200, 100, 50 }));
+        var e = Assert.Throws<ArgumentException>(() => MaskWriter.WriteComparison(_dir.File("d.png"), 2, 1, rgb, truth, new LabelMap(1, 2, [0, 1]), palette, 255));
+        Assert.That(e!.Message, Does.Contain("prediction is 1x2"));
+        Assert.Throws<ArgumentException>(() => MaskWriter.WriteComparison(_dir.File("d.png"), 2, 1, rgb, truth, prediction, palette, ignoreLabel: null));
+        Assert.That(File.Exists(_dir.File("d.png")), Is.False);
+    }
+
+    [Test]
     public void Write_OverwritesExistingFile_WithoutTempLeftovers()
     {
         string path = _dir.File("m.png");

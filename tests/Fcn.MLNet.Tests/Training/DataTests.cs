@@ -24,6 +24,33 @@ public class DataTests
     }
 
     [Test]
+    public void Rescaling_by_2_is_half_pixel_bilinear_for_the_image_and_nearest_for_the_labels()
+    {
+        // One row [0, 1] → 4 columns at source x = −0.25, 0.25, 0.75, 1.25, clamped: 0, 0.25, 0.75, 1.
+        var s = new SegmentationSample(new float[] { 0, 1, 10, 11, 20, 21 }, new LabelMap(2, 1, new[] { 3, 5 }));
+        var r = BatchSampler.Rescaled(s, 2);
+        Assert.That((r.Width, r.Height), Is.EqualTo((4, 2)));
+        Assert.That(r.Image[..8], Is.EqualTo(new float[] { 0, 0.25f, 0.75f, 1, 0, 0.25f, 0.75f, 1 }).Within(1e-6));
+        Assert.That(r.Image[8..12], Is.EqualTo(new float[] { 10, 10.25f, 10.75f, 11 }).Within(1e-5));
+        Assert.That(r.Labels.Labels, Is.EqualTo(new[] { 3, 3, 5, 5, 3, 3, 5, 5 }));
+        var half = BatchSampler.Rescaled(Counting(4, 6), 0.5);
+        // 2×3 output: each pixel is the mean of a 2×2 block (source centre at .5 offsets), labels from its lower-right pixel.
+        Assert.That(half.Image[..3], Is.EqualTo(new float[] { 3.5f, 5.5f, 7.5f }).Within(1e-5));
+        Assert.That(half.Labels.Labels[..3], Is.EqualTo(new[] { 7 % 7, 9 % 7, 11 % 7 }));
+    }
+
+    [Test]
+    public void Scale_jitter_without_crops_draws_factors_in_eighths_within_the_range()
+    {
+        var sampler = new BatchSampler(SegmentationDataset.FromSamples(new[] { Counting(8, 16) }),
+            new BatchSamplerOptions { ScaleRange = (0.5, 1.5), Seed = 3 });
+        var widths = sampler.Batches().Take(200).Select(b => b.Width).Distinct().Order().ToArray();
+        Assert.That(widths, Is.EqualTo(new[] { 8, 10, 12, 14, 16, 18, 20, 22, 24 }));
+        Assert.Throws<ArgumentException>(() => new BatchSampler(SegmentationDataset.FromSamples(new[] { Counting(2, 2) }),
+            new BatchSamplerOptions { ScaleRange = (1.5, 0.5) }));
+    }
+
+    [Test]
     public void A_crop_larger_than_the_image_pads_with_the_ignore_label_and_pad_value()
     {
         var sampler = new BatchSampler(SegmentationDataset.FromSamples(new[] { Counting(2, 3) }),

@@ -80,6 +80,12 @@ public class FcnTrainerTests
         Assert.That(trainer.History!.Losses, Has.Count.EqualTo(12), "4 images × 1 epoch × 3 stages");
         Assert.That(log, Has.Some.Contains("Fcn16s initialised from Fcn32s").And.Some.Contains("validation mean IU"));
         Assert.That(File.Exists(Path.Combine(checkpoints, FcnCheckpoint.FileName)));
+        foreach (var stage in new[] { FcnArchitecture.Fcn32s, FcnArchitecture.Fcn16s, FcnArchitecture.Fcn8s })
+        {
+            var kept = OnnxModelFile.Load(Path.Combine(checkpoints, FcnTrainer.StageModelFileName(stage)));
+            Assert.That(FcnModelContract.Inspect(kept, stage.ToString()).NumberOfClasses, Is.EqualTo(2), stage.ToString());
+        }
+        Assert.That(File.ReadAllBytes(Path.Combine(checkpoints, "fcn8s.onnx")), Is.EqualTo(trainer.TrainedModel), "the last stage's file is the returned net");
         var png = PngDecoder.Decode(Path.Combine(checkpoints, "training-curves.png"));
         Assert.That((png.Width, png.Height), Is.EqualTo((960, 400)));
 
