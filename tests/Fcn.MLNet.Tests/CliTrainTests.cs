@@ -80,6 +80,7 @@ public class CliTrainTests
     [TestCase("--lr", "-1", "Learning rate must be positive")]
     [TestCase("--class-weights", "1,2", "2 weights for 3 classes")]
     [TestCase("--scale-jitter", "1.5:0.5", "expected MIN:MAX")]
+    [TestCase("--loss-sample", "0", "--loss-sample must be in (0, 1]")]
     [TestCase("--class-weights", "1,x,1", "'x' is not a weight")]
     public void Bad_training_arguments_exit_2(string flag, string value, string message)
     {

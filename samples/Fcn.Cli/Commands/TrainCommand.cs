@@ -24,7 +24,7 @@ internal static class TrainCommand
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
         "             [--bias-lr-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
         "             [--scale-jitter MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
-        "             [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
+        "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--checkpoint-dir <folder> [--resume]] " + ModelArguments.Usage;
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume" }).ToArray();
@@ -115,6 +115,7 @@ internal static class TrainCommand
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
             ScaleRange = cl.Optional("scale-jitter") is { } j ? ParseScaleRange(j) : null,
             Mirror = !cl.Flag("no-augment"),
+            LossSampleFraction = cl.OptionalDouble("loss-sample") ?? 1.0,
             Shuffle = !cl.Flag("no-shuffle"),
             Seed = cl.OptionalInt("seed") ?? 1,
             CheckpointFolder = checkpoints,
@@ -124,6 +125,8 @@ internal static class TrainCommand
         ParseClassWeights(cl.Optional("class-weights"), options);
         cl.RejectUnknown();
         if (options.BatchSize < 1) throw new UsageException("--batch-size must be at least 1");
+        if (options.LossSampleFraction is <= 0 or > 1 || double.IsNaN(options.LossSampleFraction))
+            throw new UsageException($"--loss-sample must be in (0, 1] (the fraction of pixels whose loss is kept), got {options.LossSampleFraction}");
         if (!(options.LearningRate > 0)) throw new UsageException($"Learning rate must be positive, got {options.LearningRate}");
         if (options.Momentum is < 0 or >= 1) throw new UsageException($"Momentum must be in [0, 1), got {options.Momentum}");
         if (options.WeightDecay < 0) throw new UsageException($"Weight decay must be ≥ 0, got {options.WeightDecay}");
