@@ -38,18 +38,17 @@ internal static class PredictCommand
             string stem = Path.GetFileNameWithoutExtension(result.ImagePath);
             MaskWriter.WriteIndexPng(Path.Combine(output, stem + ".png"), result.ClassMap);
             if (colorize) MaskWriter.WriteColorPng(Path.Combine(output, stem + ".color.png"), result.ClassMap, palette);
-            if (overlay)
+            if (overlay || truths is not null)
             {
-                var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath);
-                MaskWriter.WriteOverlay(Path.Combine(output, stem + ".overlay.png"), w, h, rgb, result.ClassMap, palette);
-            }
-            if (truths is not null)
-            {
-                if (!truths.TryGetValue(stem, out var maskPath)) throw new FileNotFoundException($"--masks {masks}: no mask named {stem}.png for {result.ImagePath}");
-                var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath);
-                var truth = MaskReader.Read(maskPath);
-                if (truth.Width != w || truth.Height != h) throw new InvalidDataException($"{maskPath}: mask is {truth.Width}x{truth.Height} but its image is {w}x{h}");
-                MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
+                var (w, h, rgb) = SegmentationScoring.ReadRgb(result.ImagePath); // decoded once for both pictures
+                if (overlay) MaskWriter.WriteOverlay(Path.Combine(output, stem + ".overlay.png"), w, h, rgb, result.ClassMap, palette);
+                if (truths is not null)
+                {
+                    if (!truths.TryGetValue(stem, out var maskPath)) throw new FileNotFoundException($"--masks {masks}: no mask named {stem}.png for {result.ImagePath}");
+                    var truth = MaskReader.Read(maskPath);
+                    if (truth.Width != w || truth.Height != h) throw new InvalidDataException($"{maskPath}: mask is {truth.Width}x{truth.Height} but its image is {w}x{h}");
+                    MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
+                }
             }
             Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}");
         }

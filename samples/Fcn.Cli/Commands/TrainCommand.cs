@@ -5,6 +5,7 @@ using Fcn.MLNet.Data;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Data;
 using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.MLNet;
 using Fcn.MLNet.Training.Optimization;
@@ -169,7 +170,7 @@ internal static class TrainCommand
         if (parts.Length == 2
             && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double min)
             && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double max)
-            && min > 0 && min <= max && max <= 16)
+            && BatchSamplerOptions.IsValidScaleRange(min, max))
             return (min, max);
         throw new UsageException($"--scale-jitter: expected MIN:MAX with 0 < MIN ≤ MAX ≤ 16 (e.g. 0.75:1.25), got '{s}'");
     }

@@ -20,6 +20,17 @@ public sealed record BatchSamplerOptions
     /// </summary>
     public (double Min, double Max)? ScaleRange { get; init; }
 
+    /// <summary>Whether [min, max] is a usable scale-jitter range: 0 &lt; min ≤ max ≤ 16.</summary>
+    public static bool IsValidScaleRange(double min, double max) => min > 0 && min <= max && max <= 16;
+
+    /// <summary>Throws unless <paramref name="range"/> is null or <see cref="IsValidScaleRange"/>.</summary>
+    /// <exception cref="ArgumentException">The range is reversed, not positive or above 16.</exception>
+    public static void CheckScaleRange((double Min, double Max)? range)
+    {
+        if (range is { } r && !IsValidScaleRange(r.Min, r.Max))
+            throw new ArgumentException($"Scale jitter needs 0 < min ≤ max ≤ 16, got {r.Min}:{r.Max}.", nameof(range));
+    }
+
     /// <summary>Flip each sample horizontally with probability ½.</summary>
     public bool Mirror { get; init; }
 
@@ -54,8 +65,7 @@ public sealed class BatchSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
             throw new ArgumentException($"Crop size must be positive, got {c.Width}x{c.Height}.");
-        if (_options.ScaleRange is { } r && !(r.Min > 0 && r.Min <= r.Max && r.Max <= 16))
-            throw new ArgumentException($"Scale jitter needs 0 < min ≤ max ≤ 16, got {r.Min}:{r.Max}.");
+        BatchSamplerOptions.CheckScaleRange(_options.ScaleRange);
     }
 
     /// <summary>An endless sequence of batches.</summary>

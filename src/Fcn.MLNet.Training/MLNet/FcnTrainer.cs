@@ -35,8 +35,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         if (options.ClassNames is { } n && n.Count != options.NumberOfClasses)
             throw new ArgumentException($"FcnTrainer: {n.Count} class names for {options.NumberOfClasses} classes.");
         if (options.Resume && options.CheckpointFolder is null) throw new ArgumentException("FcnTrainer: Resume needs a CheckpointFolder.");
-        if (options.ScaleRange is { } r && !(r.Min > 0 && r.Min <= r.Max && r.Max <= 16))
-            throw new ArgumentException($"FcnTrainer: ScaleRange needs 0 < min ≤ max ≤ 16, got {r.Min}:{r.Max}.");
+        BatchSamplerOptions.CheckScaleRange(options.ScaleRange); // before any data is read
         if (options.ClassWeights is not null && options.ClassBalancing != ClassBalancing.None)
             throw new ArgumentException("FcnTrainer: give ClassWeights or ClassBalancing, not both.");
         if (options.ClassWeights is { } w && (w.Length != options.NumberOfClasses || w.Any(x => !(x >= 0) || float.IsInfinity(x))))

@@ -51,12 +51,10 @@ public sealed class ColorClassTable
         int count = Math.Max(_classes.Values.Max() + 1, fallback?.Count ?? 0);
         var baseColors = fallback ?? ColorPalette.PascalVoc(Math.Min(count, 65536));
         var colors = Enumerable.Range(0, count).Select(i => i < baseColors.Count ? baseColors[i] : ((byte)0, (byte)0, (byte)0)).ToArray();
-        var named = new bool[count];
-        foreach (var (key, classIndex) in _classes.OrderBy(e => e.Value).ThenBy(e => e.Key))
+        foreach (var colorsOfClass in _classes.GroupBy(e => e.Value))
         {
-            if (named[classIndex]) continue;
-            named[classIndex] = true;
-            colors[classIndex] = ((byte)(key >> 16), (byte)(key >> 8), (byte)key);
+            int key = colorsOfClass.Min(e => e.Key); // the smallest (R, G, B) when several colours name the class
+            colors[colorsOfClass.Key] = ((byte)(key >> 16), (byte)(key >> 8), (byte)key);
         }
 
         return ColorPalette.FromColors(colors);

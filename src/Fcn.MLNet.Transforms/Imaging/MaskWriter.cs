@@ -169,12 +169,8 @@ public static class MaskWriter
         ArgumentNullException.ThrowIfNull(truth);
         ArgumentNullException.ThrowIfNull(prediction);
         ArgumentNullException.ThrowIfNull(palette);
-        foreach (var (map, role) in new[] { (truth, "ground truth"), (prediction, "prediction") })
-        {
-            if (map.Width != width || map.Height != height)
-                throw new ArgumentException($"The image is {width}x{height} but the {role} is {map.Width}x{map.Height}.", role == "prediction" ? nameof(prediction) : nameof(truth));
-        }
-
+        RequireSize(truth, width, height, "ground truth", nameof(truth));
+        RequireSize(prediction, width, height, "prediction", nameof(prediction));
         if (rgb.Length != (long)width * height * 3)
             throw new ArgumentException($"A {width}x{height} RGB image needs {(long)width * height * 3} bytes, got {rgb.Length}.", nameof(rgb));
 
@@ -193,6 +189,12 @@ public static class MaskWriter
         }
 
         AtomicFile.Write(path, s => PngEncoder.WriteRgb8(s, 3 * width, height, output));
+    }
+
+    private static void RequireSize(LabelMap map, int width, int height, string role, string parameter)
+    {
+        if (map.Width != width || map.Height != height)
+            throw new ArgumentException($"The image is {width}x{height} but the {role} is {map.Width}x{map.Height}.", parameter);
     }
 
     private static void Paint(byte[] output, int offset, int label, ColorPalette palette, int x, int y)
