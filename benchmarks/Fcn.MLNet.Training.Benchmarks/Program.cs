@@ -40,6 +40,7 @@ if (args[0] == "parity")
         Momentum = Real("momentum", 0.9),
         WeightDecay = Real("weight-decay", 5e-4),
         BiasLearningRateMultiplier = Real("bias-lr", 2),
+        BiasWeightDecayMultiplier = Real("bias-decay", 1),
         IgnoreLabel = Int("ignore", 255),
         Threads = threads,
     });
@@ -48,9 +49,24 @@ if (args[0] == "parity")
     for (int s = 0; s < steps; s++)
     {
         var batch = new TrainingBatch(n, h, w, images.AsSpan(s * imageSize, imageSize).ToArray(), labels.AsSpan(s * labelSize, labelSize).ToArray());
+        if (s == 0 && options.TryGetValue("grads", out var gradsPrefix))
+        {
+            // The first step's gradients: <prefix>.f32 (concatenated float32) and <prefix>.json (name, offset, count).
+            trainer.ComputeLossAndGradients(batch);
+            using var raw = File.Create(gradsPrefix + ".f32");
+            var index = new List<object>();
+            long offset = 0;
+            foreach (var p in trainer.Parameters)
+            {
+                raw.Write(MemoryMarshal.AsBytes(p.Gradient.AsSpan()));
+                index.Add(new { name = p.Name, offset, count = p.Gradient.Length });
+                offset += p.Gradient.Length;
+            }
+            File.WriteAllText(gradsPrefix + ".json", JsonSerializer.Serialize(index));
+        }
         losses.Add(trainer.Step(batch));
     }
-    Console.WriteLine(JsonSerializer.Serialize(new { losses }));
+    Console.WriteLine(JsonSerializer.Serialize(new { losses }, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     if (options.TryGetValue("export", out var exportPath)) trainer.SaveModel(exportPath);
     return 0;
 }

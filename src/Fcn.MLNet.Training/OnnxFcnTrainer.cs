@@ -41,6 +41,10 @@ public sealed class OnnxFcnTrainer : IDisposable
         _options = options ?? new TrainerOptions();
         _options.Validate();
         _forward = OnnxModelFile.Parse(modelBytes);
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!_options.KeepSharedWeightsTied)
+            foreach (var (copy, original) in Surgery.SharedInitializers.Untie(_forward)) origin[copy] = original;
+        UntiedWeights = origin;
         long opset = OnnxModelFile.DefaultDomainOpset(_forward);
         if (opset is < GradientGraphBuilder.MinimumOpset or > GradientGraphBuilder.MaximumOpset)
             throw new NotSupportedException(
@@ -51,10 +55,12 @@ public sealed class OnnxFcnTrainer : IDisposable
         var parameters = new List<TrainableParameter>();
         foreach (var name in ParameterDiscovery.Find(_forward, _options.ScoresOutputName))
         {
-            if (_options.IsFrozen?.Invoke(name) == true) continue;
+            // A copy made by untying answers to its own name and to the name of the tensor it was copied from.
+            string original = origin.GetValueOrDefault(name, name);
+            if (_options.IsFrozen is { } frozen && (frozen(name) || frozen(original))) continue;
             var t = initializers[name];
             bool isBias = biases.Contains(name);
-            double lrMult = (isBias ? _options.BiasLearningRateMultiplier : 1.0) * (_options.LearningRateMultiplier?.Invoke(name) ?? 1.0);
+            double lrMult = (isBias ? _options.BiasLearningRateMultiplier : 1.0) * (_options.LearningRateMultiplier?.Invoke(original) ?? 1.0);
             parameters.Add(new TrainableParameter(name, t.Dims.ToArray(), OnnxTensor.ReadFloats(t), isBias,
                 (float)lrMult, (float)(isBias ? _options.BiasWeightDecayMultiplier : 1.0)));
         }
@@ -79,6 +85,13 @@ public sealed class OnnxFcnTrainer : IDisposable
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model file not found: {path}", path);
         return new OnnxFcnTrainer(File.ReadAllBytes(path), options);
     }
+
+    /// <summary>
+    /// Tensors that the model shared between several uses and that now train apart (copy name → original name);
+    /// empty when nothing was shared or <see cref="TrainerOptions.KeepSharedWeightsTied"/> is set. See
+    /// <see cref="Surgery.SharedInitializers"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UntiedWeights { get; }
 
     /// <summary>The trained parameters (values, latest gradients, momentum).</summary>
     public IReadOnlyList<TrainableParameter> Parameters { get; }

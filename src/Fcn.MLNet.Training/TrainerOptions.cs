@@ -41,6 +41,13 @@ public sealed class TrainerOptions
     /// <summary>Parameters for which this returns true are frozen (stay initializers, never updated).</summary>
     public Func<string, bool>? IsFrozen { get; set; }
 
+    /// <summary>
+    /// Train a float tensor that several nodes read (directly or through Identity) as one tied weight. Off by default:
+    /// exporters merge equal-valued tensors (e.g. two bilinear-initialised upsamplings, or a BatchNorm scale and a
+    /// running variance of ones), which the source framework trains apart; see <see cref="Surgery.SharedInitializers"/>.
+    /// </summary>
+    public bool KeepSharedWeightsTied { get; set; }
+
     /// <summary>Images per batch when training from a <see cref="Data.SegmentationDataset"/>.</summary>
     public int BatchSize { get; set; } = 1;
 

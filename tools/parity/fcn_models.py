@@ -83,17 +83,100 @@ class ResNet18Fcn8s(nn.Module):
         return crop(self.upscore8(fuse_pool3), x, 4)
 
 
-def export(model, path, opset, height, width):
+def bilinear_kernel(channels, k):
+    """surgery.py's upsample_filt on the diagonal: channel c upsamples channel c bilinearly, no cross-talk."""
+    factor = (k + 1) // 2
+    center = factor - 1 if k % 2 == 1 else factor - 0.5
+    og = torch.arange(k, dtype=torch.float32)
+    filt = 1 - (og - center).abs() / factor
+    w = torch.zeros(channels, channels, k, k)
+    for c in range(channels):
+        w[c, c] = filt[:, None] * filt[None, :]
+    return w
+
+
+class OriginalFcn8s(nn.Module):
+    """The Caffe reference voc-fcn8s (net.py) at reduced width: conv1_1 pad 100, 2x2 ceil-mode pools, fc6 as a 7x7
+    conv, 1x1 score layers, learned bias-free ConvTranspose upscore2 / upscore_pool4 (k4/s2) and upscore8 (k16/s8)
+    with bilinear init, Caffe crops (5, 9, 31) and summed skips. `bn` adds an inference-form BatchNorm after every
+    conv of the five blocks (exported as ONNX BatchNormalization in eval mode)."""
+
+    def __init__(self, classes=21, width=16, bn=False):
+        super().__init__()
+        chans = [width, 2 * width, 4 * width, 8 * width, 8 * width]
+        reps = [2, 2, 3, 3, 3]
+        blocks, cin = [], 3
+        for b, (c, r) in enumerate(zip(chans, reps)):
+            layers = []
+            for i in range(r):
+                layers.append(nn.Conv2d(cin, c, 3, padding=100 if (b == 0 and i == 0) else 1))
+                if bn:
+                    layers.append(nn.BatchNorm2d(c))
+                layers.append(nn.ReLU(inplace=True))
+                cin = c
+            layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+            blocks.append(nn.Sequential(*layers))
+        self.pool1, self.pool2, self.pool3, self.pool4, self.pool5 = blocks
+        self.fc6 = nn.Conv2d(cin, 16 * width, 7)
+        self.fc7 = nn.Conv2d(16 * width, 16 * width, 1)
+        self.score_fr = nn.Conv2d(16 * width, classes, 1)
+        self.score_pool4 = nn.Conv2d(chans[3], classes, 1)
+        self.score_pool3 = nn.Conv2d(chans[2], classes, 1)
+        self.upscore2 = nn.ConvTranspose2d(classes, classes, 4, stride=2, bias=False)
+        self.upscore_pool4 = nn.ConvTranspose2d(classes, classes, 4, stride=2, bias=False)
+        self.upscore8 = nn.ConvTranspose2d(classes, classes, 16, stride=8, bias=False)
+        with torch.no_grad():
+            for m in (self.upscore2, self.upscore_pool4):
+                m.weight.copy_(bilinear_kernel(classes, 4))
+            self.upscore8.weight.copy_(bilinear_kernel(classes, 16))
+            if bn:  # non-trivial running statistics, as a trained net has
+                for m in self.modules():
+                    if isinstance(m, nn.BatchNorm2d):
+                        m.running_mean.uniform_(-0.1, 0.1)
+                        m.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        pool3 = self.pool3(self.pool2(self.pool1(x)))
+        pool4 = self.pool4(pool3)
+        h = F.relu(self.fc7(F.relu(self.fc6(self.pool5(pool4)))))
+        upscore2 = self.upscore2(self.score_fr(h))
+        score_pool4 = self.score_pool4(pool4)
+        fuse_pool4 = upscore2 + crop(score_pool4, upscore2, 5)
+        upscore_pool4 = self.upscore_pool4(fuse_pool4)
+        score_pool3 = self.score_pool3(pool3)
+        fuse_pool3 = upscore_pool4 + crop(score_pool3, upscore_pool4, 9)
+        return crop(self.upscore8(fuse_pool3), x, 31)
+
+
+class ScoresOnly(nn.Module):
+    """torchvision's segmentation models return {"out": …}; export the scores tensor alone."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)["out"]
+
+
+def export(model, path, opset, height, width, keep_batchnorm=False):
+    """torch.onnx.export in eval mode, as users export. keep_batchnorm exports BatchNormalization nodes (inference
+    form) instead of folding them into the convolutions, so the trained parameters are PyTorch's own."""
     model.eval()
+    if any(isinstance(m, nn.Module) and type(m).__name__ == "FCN" for m in [model]):
+        model = ScoresOnly(model)
     dummy = torch.zeros(1, 3, height, width)
     torch.onnx.export(model, dummy, path, opset_version=opset, input_names=["image"], output_names=["scores"],
                       dynamic_axes={"image": {0: "N", 2: "height", 3: "width"}, "scores": {0: "N", 2: "height", 3: "width"}},
-                      do_constant_folding=True)
+                      do_constant_folding=True,
+                      training=torch.onnx.TrainingMode.PRESERVE if keep_batchnorm else torch.onnx.TrainingMode.EVAL)
 
 
-def sgd(model, lr, momentum, weight_decay, bias_lr_mult):
-    """torch.optim.SGD with the biases in a group of their own (lr × bias_lr_mult), as the paper does."""
+def sgd(model, lr, momentum, weight_decay, bias_lr_mult, bias_decay_mult=1.0):
+    """torch.optim.SGD with the biases in a group of their own (lr × bias_lr_mult, decay × bias_decay_mult), as Caffe's
+    param { lr_mult decay_mult } does."""
     biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
     weights = [p for n, p in model.named_parameters() if not n.endswith("bias")]
-    return torch.optim.SGD([{"params": weights}, {"params": biases, "lr": lr * bias_lr_mult}],
+    return torch.optim.SGD([{"params": weights},
+                            {"params": biases, "lr": lr * bias_lr_mult, "weight_decay": weight_decay * bias_decay_mult}],
                            lr=lr, momentum=momentum, weight_decay=weight_decay)
