@@ -34,7 +34,9 @@ catch (UsageException e)
 catch (Exception e)
 {
     // One clear line for the user; the stack trace only on request.
-    Console.Error.WriteLine($"fcn {args[0]}: {Innermost(e).Message.Split('\n')[0].Trim()}");
+    // The innermost message, whole where it explains itself over a few lines (resume differences), else its first line.
+    var lines = Innermost(e).Message.Split('\n');
+    Console.Error.WriteLine($"fcn {args[0]}: " + string.Join("\n", lines.Take(lines.Length <= 12 ? lines.Length : 1)).Trim());
     if (Environment.GetEnvironmentVariable("FCN_DEBUG") == "1") Console.Error.WriteLine(e);
     return 1;
 }

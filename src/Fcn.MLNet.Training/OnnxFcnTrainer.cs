@@ -29,7 +29,6 @@ public sealed class OnnxFcnTrainer : IDisposable
     private readonly Dictionary<string, TrainableParameter> _byName;
     private readonly SgdMomentum _optimizer;
     private readonly SessionCache _sessions;
-    private readonly Random _random;
     private readonly GradientGraphOptions _graphOptions;
     private bool _disposed;
 
@@ -69,7 +68,6 @@ public sealed class OnnxFcnTrainer : IDisposable
         _byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         _optimizer = new SgdMomentum(parameters, _options.Momentum, _options.WeightDecay);
         _sessions = new SessionCache(_options.MaxCachedShapes);
-        _random = new Random(_options.Seed);
         _graphOptions = new GradientGraphOptions
         {
             ImageInputName = _options.ImageInputName,
@@ -122,12 +120,37 @@ public sealed class OnnxFcnTrainer : IDisposable
     }
 
     /// <summary>One training iteration: forward, loss, backward, SGD update. Returns the loss before the update.</summary>
+    /// <exception cref="TrainingDivergedException">The loss or the updated weights are not finite; the weights of the
+    /// failed iteration must not be used (<see cref="Iteration"/> does not advance).</exception>
     public double Step(TrainingBatch batch)
     {
         double loss = ComputeLossAndGradients(batch);
+        if (!double.IsFinite(loss))
+            throw new TrainingDivergedException(Iteration + 1, $"the loss is {loss}", DivergenceAdvice);
         _optimizer.Update(CurrentLearningRate);
+        if (Parameters.FirstOrDefault(p => !AllFinite(p.Values)) is { } bad)
+            throw new TrainingDivergedException(Iteration + 1, $"the update made weights of '{bad.Name}' non-finite (loss was {loss:G4})", DivergenceAdvice);
         Iteration++;
         return loss;
+    }
+
+    private const string DivergenceAdvice = "Lower the learning rate, and check that the images are normalised as the model expects.";
+
+    private static bool AllFinite(float[] values)
+    {
+        // x − x is 0 for finite x and NaN for ±∞ and NaN, so one running sum tells.
+        var span = values.AsSpan();
+        int i = 0;
+        var acc = System.Numerics.Vector<float>.Zero;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(span);
+            foreach (var v in vectors) acc += v - v;
+            i = vectors.Length * System.Numerics.Vector<float>.Count;
+        }
+        float rest = 0;
+        for (; i < span.Length; i++) rest += span[i] - span[i];
+        return System.Numerics.Vector.Sum(acc) == 0 && rest == 0;
     }
 
     /// <summary>
@@ -140,8 +163,9 @@ public sealed class OnnxFcnTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch.Count, batch.Height, batch.Width));
         batch.Images.AsSpan().CopyTo(session.Image);
+        // Loss sampling draws from a generator seeded by (seed, iteration): a resumed run draws what the uninterrupted one did.
         PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
-            _options.LossSampleFraction, _random, session.Labels, session.PixelWeights);
+            _options.LossSampleFraction, new Random(SeedMix.Of(_options.Seed, Iteration)), session.Labels, session.PixelWeights);
         return session.Run();
     }
 
@@ -237,6 +261,8 @@ public sealed class OnnxFcnTrainer : IDisposable
         var forward = count > 1 ? Surgery.DynamicInput.WithDynamicBatch(_forward, _options.ImageInputName) : _forward;
         var graph = GradientGraphBuilder.Build(forward, Parameters.Select(p => p.Name).ToList(),
             new long[] { count, 3, height, width }, _graphOptions);
+        if (_options.NumberOfClasses is int expected && expected != graph.Classes)
+            throw new InvalidDataException($"The model scores {graph.Classes} classes but {expected} were asked for (NumberOfClasses / --num-classes).");
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;

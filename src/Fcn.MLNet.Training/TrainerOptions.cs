@@ -29,6 +29,9 @@ public sealed class TrainerOptions
     /// <summary>Label of pixels that carry no loss (PASCAL VOC uses 255); null for none.</summary>
     public int? IgnoreLabel { get; set; } = 255;
 
+    /// <summary>The number of classes the caller expects the model to score; null accepts the model's own count.</summary>
+    public int? NumberOfClasses { get; set; }
+
     /// <summary>Per-class loss weights (length C), or null for equal weights.</summary>
     public float[]? ClassWeights { get; set; }
 

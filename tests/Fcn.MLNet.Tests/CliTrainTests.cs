@@ -17,24 +17,7 @@ public class CliTrainTests
     public void WriteDataset()
     {
         _dir = TestPaths.NewTempFolder();
-        _images = Path.Combine(_dir, "images");
-        _masks = Path.Combine(_dir, "masks");
-        Directory.CreateDirectory(_images);
-        // Class = which colour channel dominates a pixel; the 1×1-conv test FCN can learn it.
-        for (int i = 0; i < 4; i++)
-        {
-            int w = 12 + 2 * i, h = 10 + i;
-            var img = TestImage.Random(w, h, 30 + i);
-            var labels = new int[w * h];
-            for (int p = 0; p < labels.Length; p++)
-            {
-                int r = img.Rgb[3 * p], g = img.Rgb[3 * p + 1], b = img.Rgb[3 * p + 2];
-                labels[p] = r >= g && r >= b ? 0 : g >= b ? 1 : 2;
-            }
-            using (var f = File.Create(Path.Combine(_images, $"s{i}.png"))) PngEncoder.WriteRgb8(f, w, h, img.Rgb);
-            MaskWriter.WriteIndexPng(Path.Combine(_masks, $"s{i}.png"), new LabelMap(w, h, labels));
-        }
-        _base = TestFcn.Create(classes: 3, seed: 2, weightScale: 0f).Save(_dir, "base.onnx");
+        (_images, _masks, _base) = ChannelDataset.Write(_dir);
     }
 
     private FcnProcess.Result Train(string output, string log, params string[] extra) =>

@@ -6,14 +6,19 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn convolutionalize</c>: a whole classifier (final layer included) as a fully convolutional ONNX.</summary>
 internal static class ConvolutionalizeCommand
 {
-    public const string Usage = "fcn convolutionalize --onnx <classifier.onnx> --output <fcn.onnx> [--input-size HxW]";
+    public const string Usage = "fcn convolutionalize --onnx <classifier.onnx> --output <fcn.onnx> [--input-size WxH]";
 
     public static readonly string[] Flags = Array.Empty<string>();
 
     public static int Run(CommandLine cl)
     {
         string onnx = cl.Required("onnx"), output = cl.Required("output");
-        var size = cl.Optional("input-size") is { } s ? ParseSize(s) : ((int, int)?)null;
+        (int Height, int Width)? size = null;
+        if (cl.Optional("input-size") is { } text)
+        {
+            var (width, height) = ParseSize(text, "--input-size");
+            size = (height, width);
+        }
         cl.RejectUnknown();
         var result = Convolutionalizer.Convolutionalize(OnnxModelFile.Load(onnx), onnx, size);
         OnnxModelFile.Save(result.Model, output);
@@ -23,10 +28,11 @@ internal static class ConvolutionalizeCommand
         return 0;
     }
 
-    public static (int, int) ParseSize(string s)
+    /// <summary>Every size flag of the CLI reads WIDTHxHEIGHT (as image sizes are written: 480x360 is 480 wide).</summary>
+    public static (int Width, int Height) ParseSize(string s, string flag)
     {
         var parts = s.ToLowerInvariant().Split('x');
         if (parts.Length == 2 && int.TryParse(parts[0], out int a) && int.TryParse(parts[1], out int b) && a > 0 && b > 0) return (a, b);
-        throw new UsageException($"'{s}' is not a size like 320x240");
+        throw new UsageException($"{flag}: '{s}' is not a size WIDTHxHEIGHT like 480x360");
     }
 }

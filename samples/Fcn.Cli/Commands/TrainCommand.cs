@@ -23,19 +23,19 @@ internal static class TrainCommand
         "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s [--stages])\n" +
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
-        "             [--bias-lr-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
+        "             [--bias-lr-mult K] [--bias-decay-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
         "             [--scale-jitter MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
-        "             [--checkpoint-dir <folder> [--resume]] " + ModelArguments.Usage;
+        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] " + ModelArguments.Usage;
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change" }).ToArray();
 
 
     public static int Run(CommandLine cl)
     {
         var options = Parse(cl, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks);
         var ml = new MLContext(seed: options.Seed);
-        ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) Console.WriteLine("  " + e.Message); };
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.Message); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
         var train = ml.Data.LoadFromEnumerable(Rows(images, masks));
         if (valImages is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valImages, valMasks!)));
@@ -45,22 +45,20 @@ internal static class TrainCommand
             $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no mirroring")}, " +
             (options.ScaleRange is { } sr ? $"scale jitter {sr.Min.ToString(CultureInfo.InvariantCulture)}–{sr.Max.ToString(CultureInfo.InvariantCulture)}, " : "") + $"lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
-        using var logWriter = log is null ? null : new StreamWriter(log, append: false) { AutoFlush = true };
-        int iteration = 0;
-        bool staged = options.Protocol == FcnTrainingProtocol.Staged;
+        bool givenModel = options.BaseModelPath is not null;
+        var resumeFrom = options.Resume ? FcnCheckpoint.Load(options.CheckpointFolder!) : null;
+        using var logWriter = log is null ? null : TrainingLog.Open(log, resumeFrom, givenModel);
+        int reported = 0;
         var previous = TimeSpan.Zero;
         options.Progress = new SynchronousProgress<FcnTrainingProgress>(p =>
         {
             if (p.EndOfEpoch) return;
-            iteration++;
             var seconds = (p.Elapsed - previous).TotalSeconds;
             previous = p.Elapsed;
-            logWriter?.WriteLine(staged
-                ? JsonSerializer.Serialize(new { iteration, epoch = p.Epoch, loss = p.Loss, lr = p.LearningRate, seconds, stage = p.Stage.ToString().ToLowerInvariant() })
-                : JsonSerializer.Serialize(new { iteration, epoch = p.Epoch, loss = p.Loss, lr = p.LearningRate, seconds }));
-            if (iteration == 1 || iteration % 20 == 0)
+            logWriter?.Write(p, givenModel, seconds);
+            if (reported++ == 0 || p.Iteration % 20 == 0)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(staged ? p.Stage + " " : "")}iteration {iteration} (epoch {p.Epoch})  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {seconds * 1000:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}"));
+                    $"  {(givenModel ? "" : p.Stage + " ")}iteration {p.Iteration} (epoch {p.Epoch})  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {seconds * 1000:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}"));
         });
 
         var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
@@ -94,8 +92,10 @@ internal static class TrainCommand
         string? checkpoints = cl.Optional("checkpoint-dir");
         bool resume = cl.Flag("resume");
         if (resume && checkpoints is null) throw new UsageException("--resume needs --checkpoint-dir");
+        if (cl.Flag("allow-lr-change") && !resume) throw new UsageException("--allow-lr-change applies to --resume");
         log = cl.Optional("log");
         string? namesFile = cl.Optional("classes");
+        var defaults = new FcnTrainerOptions(); // the one table of defaults (docs/training.md)
         var options = new FcnTrainerOptions
         {
             BaseModelPath = modelPath,
@@ -106,21 +106,23 @@ internal static class TrainCommand
             ClassNames = namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes),
             Iterations = iterations,
             Epochs = epochs ?? 1,
-            BatchSize = cl.OptionalInt("batch-size") ?? 1,
-            LearningRate = cl.OptionalDouble("lr") ?? 1e-4,
-            Momentum = cl.OptionalDouble("momentum") ?? 0.9,
-            WeightDecay = cl.OptionalDouble("weight-decay") ?? 5e-4,
-            BiasLearningRateMultiplier = cl.OptionalDouble("bias-lr-mult") ?? 2,
+            BatchSize = cl.OptionalInt("batch-size") ?? defaults.BatchSize,
+            LearningRate = cl.OptionalDouble("lr") ?? defaults.LearningRate,
+            Momentum = cl.OptionalDouble("momentum") ?? defaults.Momentum,
+            WeightDecay = cl.OptionalDouble("weight-decay") ?? defaults.WeightDecay,
+            BiasLearningRateMultiplier = cl.OptionalDouble("bias-lr-mult") ?? defaults.BiasLearningRateMultiplier,
+            BiasWeightDecayMultiplier = cl.OptionalDouble("bias-decay-mult") ?? defaults.BiasWeightDecayMultiplier,
             Schedule = ParseSchedule(cl.Optional("lr-policy")),
-            IgnoreLabel = cl.OptionalInt("ignore-label") ?? 255,
+            IgnoreLabel = cl.OptionalInt("ignore-label") ?? defaults.IgnoreLabel,
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
             ScaleRange = cl.Optional("scale-jitter") is { } j ? ParseScaleRange(j) : null,
-            Mirror = !cl.Flag("no-augment"),
-            LossSampleFraction = cl.OptionalDouble("loss-sample") ?? 1.0,
-            Shuffle = !cl.Flag("no-shuffle"),
-            Seed = cl.OptionalInt("seed") ?? 1,
+            Mirror = !cl.Flag("no-augment") && defaults.Mirror,
+            LossSampleFraction = cl.OptionalDouble("loss-sample") ?? defaults.LossSampleFraction,
+            Shuffle = !cl.Flag("no-shuffle") && defaults.Shuffle,
+            Seed = cl.OptionalInt("seed") ?? defaults.Seed,
             CheckpointFolder = checkpoints,
             Resume = resume,
+            AllowLearningRateChangeOnResume = cl.Flag("allow-lr-change"),
             Preprocessing = ModelArguments.Preprocessing(cl),
         };
         ParseClassWeights(cl.Optional("class-weights"), options);
@@ -177,7 +179,7 @@ internal static class TrainCommand
 
     private static (int Height, int Width) ParseCrop(string s)
     {
-        var (w, h) = ConvolutionalizeCommand.ParseSize(s); // WxH
+        var (w, h) = ConvolutionalizeCommand.ParseSize(s, "--crop");
         return (h, w);
     }
 }

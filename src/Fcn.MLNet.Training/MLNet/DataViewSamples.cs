@@ -10,7 +10,12 @@ namespace Fcn.MLNet.Training.MLNet;
 /// <summary>Reads an IDataView of images and ground truth into training samples (preprocessed, in memory).</summary>
 internal static class DataViewSamples
 {
-    public static SegmentationDataset Read(IDataView data, string imageColumn, string labelColumn, ImagePreprocessing preprocessing, string role)
+    /// <summary>
+    /// Reads every row; each label must be in [0, <paramref name="classes"/>) or be <paramref name="ignoreLabel"/>, else
+    /// the error names the mask, the pixel and the label.
+    /// </summary>
+    public static SegmentationDataset Read(IDataView data, string imageColumn, string labelColumn, ImagePreprocessing preprocessing, string role,
+        int classes, int? ignoreLabel)
     {
         var image = data.Schema.GetColumnOrNull(imageColumn)
             ?? throw new ArgumentOutOfRangeException(nameof(imageColumn), $"FcnTrainer: {role} has no image column '{imageColumn}'.");
@@ -35,6 +40,10 @@ internal static class DataViewSamples
                 throw new InvalidDataException($"{source}: mask is {s.Width}x{s.Height} but its image is {img.Width}x{img.Height}.");
             if (labels.Length != img.Width * img.Height)
                 throw new InvalidDataException($"{source}: {labels.Length} labels for a {img.Width}x{img.Height} image.");
+            for (int i = 0; i < labels.Length; i++)
+                if ((uint)labels[i] >= (uint)classes && labels[i] != ignoreLabel)
+                    throw new InvalidDataException($"{source}: pixel ({i % img.Width}, {i / img.Width}) has label {labels[i]}, but there are {classes} classes " +
+                        $"(labels 0–{classes - 1}) and the ignore label is {ignoreLabel?.ToString() ?? "none"} (NumberOfClasses / --num-classes, IgnoreLabel / --ignore-label).");
             samples.Add(new SegmentationSample(SegmentationSample.ToPlanar(img, preprocessing), new LabelMap(img.Width, img.Height, labels)));
             names.Add(source);
             row++;

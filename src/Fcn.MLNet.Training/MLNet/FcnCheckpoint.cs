@@ -30,14 +30,17 @@ public sealed class FcnCheckpoint
     /// <summary>Training curves so far.</summary>
     public required TrainingHistory History { get; init; }
 
+    /// <summary>The settings the run was started with (null in checkpoints of versions that did not record them).</summary>
+    public TrainingSettings? Settings { get; init; }
+
     /// <summary>Captures <paramref name="trainer"/>'s state after an epoch.</summary>
-    public static FcnCheckpoint Capture(OnnxFcnTrainer trainer, FcnArchitecture stage, int epoch, TrainingHistory history)
+    public static FcnCheckpoint Capture(OnnxFcnTrainer trainer, FcnArchitecture stage, int epoch, TrainingHistory history, TrainingSettings? settings = null)
     {
         string temp = Path.Combine(Path.GetTempPath(), $"fcn-engine-{Guid.NewGuid():N}.ckpt");
         try
         {
             trainer.SaveCheckpoint(temp);
-            return new FcnCheckpoint { Stage = stage, Epoch = epoch, Model = trainer.ExportModel(), EngineState = File.ReadAllBytes(temp), History = history };
+            return new FcnCheckpoint { Stage = stage, Epoch = epoch, Model = trainer.ExportModel(), EngineState = File.ReadAllBytes(temp), History = history, Settings = settings };
         }
         finally { File.Delete(temp); }
     }
@@ -63,7 +66,7 @@ public sealed class FcnCheckpoint
             using (var s = zip.CreateEntry("model.onnx", CompressionLevel.Fastest).Open()) s.Write(Model);
             using (var s = zip.CreateEntry("engine.ckpt", CompressionLevel.Fastest).Open()) s.Write(EngineState);
             using (var s = zip.CreateEntry("state.json").Open())
-                JsonSerializer.Serialize(s, new State(Stage.ToString(), Epoch, History));
+                JsonSerializer.Serialize(s, new State(Stage.ToString(), Epoch, History, Settings));
         });
     }
 
@@ -86,7 +89,7 @@ public sealed class FcnCheckpoint
             return new FcnCheckpoint
             {
                 Stage = Enum.Parse<FcnArchitecture>(state.Stage), Epoch = state.Epoch,
-                Model = Read("model.onnx"), EngineState = Read("engine.ckpt"), History = state.History,
+                Model = Read("model.onnx"), EngineState = Read("engine.ckpt"), History = state.History, Settings = state.Settings,
             };
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or ArgumentException)
@@ -95,7 +98,7 @@ public sealed class FcnCheckpoint
         }
     }
 
-    private sealed record State(string Stage, int Epoch, TrainingHistory History);
+    private sealed record State(string Stage, int Epoch, TrainingHistory History, TrainingSettings? Settings = null);
 }
 
 /// <summary>One iteration's loss.</summary>

@@ -63,7 +63,9 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             ? new[] { _options.Architecture }
             : Enum.GetValues<FcnArchitecture>().Where(a => a <= _options.Architecture).ToArray();
         var (first, backbone, preprocessing) = InitialModel(stages[0]);
-        var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data");
+        var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
+            _options.NumberOfClasses, _options.IgnoreLabel);
+        var settings = TrainingSettings.Of(_options, train);
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
         var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
             ? ClassFrequencyWeights.MedianFrequency(train, _options.NumberOfClasses, _options.IgnoreLabel)
@@ -72,6 +74,9 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
 
         var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
+        if (checkpoint is not null) CheckResumable(checkpoint, settings, channel);
+        if (checkpoint is not null && !stages.Contains(checkpoint.Stage))
+            throw new InvalidOperationException($"Cannot resume: the checkpoint in {_options.CheckpointFolder} trains {checkpoint.Stage}, which this run ({string.Join(" → ", stages)}) does not.");
         var history = checkpoint?.History ?? new TrainingHistory();
         var clock = Stopwatch.StartNew();
         ModelProto model = first;
@@ -94,7 +99,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 Log(channel, $"FcnTrainer: resuming {stage} after epoch {checkpoint.Epoch}");
                 checkpoint = null;
             }
-            model = TrainStage(model, stage, s, train, preprocessing, classWeights, resumeFrom, history, clock, channel);
+            model = TrainStage(model, stage, s, train, preprocessing, classWeights, resumeFrom, history, clock, channel, settings);
             if (_options.CancellationToken.IsCancellationRequested) break;
             if (_options.CheckpointFolder is { } keep && stages.Length > 1)
             {
@@ -112,38 +117,70 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         return _ml.Transforms.SegmentFcn(ScoringOptions(TrainedModel, preprocessing)).Fit(input);
     }
 
+    private void CheckResumable(FcnCheckpoint checkpoint, TrainingSettings now, IChannel channel)
+    {
+        string path = Path.Combine(_options.CheckpointFolder!, FcnCheckpoint.FileName);
+        if (checkpoint.Settings is not { } then)
+        {
+            channel.Warning(MessageSensitivity.None, $"FcnTrainer: {path} does not record its settings (an older version wrote it); resuming without checking them.");
+            return;
+        }
+        var differences = then.Differences(now, _options.AllowLearningRateChangeOnResume);
+        if (differences.Count > 0)
+            throw new InvalidOperationException($"Cannot resume from {path}: it was trained with other settings.\n  " + string.Join("\n  ", differences) +
+                "\nResume with the checkpoint's settings, or start a new run in another checkpoint folder." +
+                (differences.Any(d => d.StartsWith("learning rate", StringComparison.Ordinal)) ? " (A changed learning rate alone can be allowed explicitly.)" : ""));
+        if (then.LearningRate != now.LearningRate)
+            channel.Warning(MessageSensitivity.None, $"FcnTrainer: resuming with learning rate {now.LearningRate} (the checkpoint used {then.LearningRate}), as allowed.");
+    }
+
     private ModelProto TrainStage(ModelProto model, FcnArchitecture stage, int stageIndex, SegmentationDataset train,
-        ImagePreprocessing preprocessing, float[]? classWeights, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel)
+        ImagePreprocessing preprocessing, float[]? classWeights, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel,
+        TrainingSettings settings)
     {
         var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
         var trainerOptions = new TrainerOptions
         {
             LearningRate = _options.LearningRate, Momentum = _options.Momentum, WeightDecay = _options.WeightDecay,
-            BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, Schedule = _options.Schedule,
-            IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
-            Seed = _options.Seed + 7919 * stageIndex, IsFrozen = frozen.Contains,
+            BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, BiasWeightDecayMultiplier = _options.BiasWeightDecayMultiplier,
+            Schedule = _options.Schedule, IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
+            Seed = SeedMix.Of(_options.Seed, stageIndex), IsFrozen = frozen.Contains, NumberOfClasses = _options.NumberOfClasses,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
+        foreach (var (copy, original) in trainer.UntiedWeights)
+            Log(channel, $"FcnTrainer: '{original}' is shared by several layers in the model (exporters merge equal tensors); '{copy}' now trains on its own");
         resumeFrom?.RestoreInto(trainer);
         int startEpoch = resumeFrom?.Epoch ?? 0;
         int perEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         int total = _options.Iterations ?? perEpoch * _options.Epochs;
         int epochs = (total + perEpoch - 1) / perEpoch;
         string stageName = stage.ToString();
+        string stageLabel = _options.BaseModelPath is null ? stageName : "model";
         for (int epoch = startEpoch + 1; epoch <= epochs && !_options.CancellationToken.IsCancellationRequested; epoch++)
         {
             // A sampler per epoch, seeded by (seed, stage, epoch): a resumed run sees the same batches as an uninterrupted one.
             var sampler = new BatchSampler(train, new BatchSamplerOptions
             {
                 BatchSize = _options.BatchSize, CropSize = _options.CropSize, ScaleRange = _options.ScaleRange, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
-                IgnoreLabel = _options.IgnoreLabel, Seed = HashCode.Combine(_options.Seed, stageIndex, epoch),
+                IgnoreLabel = _options.IgnoreLabel, Seed = SeedMix.Of(_options.Seed, stageIndex, epoch),
             });
             int e = epoch;
-            trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new SynchronousProgress<TrainingProgress>(p =>
+            try
             {
-                history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
-                _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
-            }), _options.CancellationToken);
+                trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new SynchronousProgress<TrainingProgress>(p =>
+                {
+                    history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
+                    _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
+                }), _options.CancellationToken);
+            }
+            catch (TrainingDivergedException d)
+            {
+                string last = _options.CheckpointFolder is { } f && File.Exists(Path.Combine(f, FcnCheckpoint.FileName))
+                    ? $"The last good checkpoint is {Path.Combine(f, FcnCheckpoint.FileName)}."
+                    : "No checkpoint was written before it" + (_options.CheckpointFolder is null ? " (no CheckpointFolder)." : ".");
+                throw new TrainingDivergedException(d.Iteration, $"{d.Detail} ({stageLabel}, epoch {epoch}, lr {trainer.CurrentLearningRate:G3})",
+                    last + " Lower the learning rate, and check that the images are normalised as the model expects.");
+            }
             model = OnnxModelFile.Parse(trainer.ExportModel(), stageName);
             double? miu = null;
             if (_options.ValidationData is { } validation)
@@ -152,12 +189,12 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 history.Validation.Add(new ValidationPoint(stageName, epoch, miu.Value));
             }
             var recent = history.Losses.Where(l => l.Stage == stageName).TakeLast(perEpoch).Select(l => l.Loss).DefaultIfEmpty(double.NaN).Average();
-            Log(channel, $"FcnTrainer: {stage} epoch {epoch}/{epochs}: mean loss {recent:F4}" +
+            Log(channel, $"FcnTrainer: {stageLabel} epoch {epoch}/{epochs}: mean loss {recent:F4}" +
                 (miu is double m ? $", validation mean IU {m:F4}" : "") + $" ({clock.Elapsed:hh\\:mm\\:ss})");
             _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed, EndOfEpoch: true));
             if (_options.CheckpointFolder is { } folder)
             {
-                FcnCheckpoint.Capture(trainer, stage, epoch, history).Save(folder);
+                FcnCheckpoint.Capture(trainer, stage, epoch, history, settings).Save(folder);
                 CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
             }
         }

@@ -64,7 +64,7 @@ public sealed class FcnTrainerOptions
     public int BatchSize { get; set; } = 1;
 
     /// <summary>Base learning rate (loss is the mean over labelled pixels).</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = 1e-4;
 
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; set; } = 0.9;
@@ -72,8 +72,11 @@ public sealed class FcnTrainerOptions
     /// <summary>Weight decay.</summary>
     public double WeightDecay { get; set; } = 5e-4;
 
-    /// <summary>Learning-rate multiplier of biases (the paper doubles it).</summary>
+    /// <summary>Learning-rate multiplier of biases (the reference FCN doubles it: Caffe <c>lr_mult: 2</c>).</summary>
     public double BiasLearningRateMultiplier { get; set; } = 2;
+
+    /// <summary>Weight-decay multiplier of biases (the reference FCN does not decay them: Caffe <c>decay_mult: 0</c>).</summary>
+    public double BiasWeightDecayMultiplier { get; set; }
 
     /// <summary>Learning-rate schedule within a stage.</summary>
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Fixed;
@@ -108,8 +111,14 @@ public sealed class FcnTrainerOptions
     /// <summary>Folder for the per-epoch checkpoint (written atomically) and the curves plot.</summary>
     public string? CheckpointFolder { get; set; }
 
-    /// <summary>Continue from the checkpoint in <see cref="CheckpointFolder"/> when there is one.</summary>
+    /// <summary>
+    /// Continue from the checkpoint in <see cref="CheckpointFolder"/> when there is one. The checkpoint's
+    /// <see cref="TrainingSettings"/> must match these options (epochs and iterations may grow).
+    /// </summary>
     public bool Resume { get; set; }
+
+    /// <summary>On resume, accept a learning rate that differs from the checkpoint's (the one explicit override).</summary>
+    public bool AllowLearningRateChangeOnResume { get; set; }
 
     /// <summary>Progress after every iteration and every validation.</summary>
     public IProgress<FcnTrainingProgress>? Progress { get; set; }

@@ -113,4 +113,24 @@ public class TrainingErrorTests
         string up = g.B.Node("Resize", new[] { h, "", "", sizes }, String("mode", "nearest"));
         Assert.That(ParameterDiscovery.Find(g.Model(up)), Is.EqualTo(new[] { w }));
     }
+
+    [Test]
+    public void A_class_count_that_contradicts_the_model_is_an_error()
+    {
+        // The model's output declares no class count (dynamic): only the training graph knows it is 3.
+        using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 1).ToByteArray(), new TrainerOptions { NumberOfClasses = 11 });
+        var ex = Assert.Throws<InvalidDataException>(() => trainer.Prepare(1, 6, 6));
+        Assert.That(ex!.Message, Does.Contain("scores 3 classes but 11 were asked for"));
+    }
+
+    [Test]
+    public void A_non_finite_loss_or_update_stops_the_step_and_does_not_count_it()
+    {
+        var data = TrainingTests.Rectangles(2, 8, 8, seed: 1);
+        var batch = new Fcn.MLNet.Training.Data.BatchSampler(data).Batches().First();
+        using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 1).ToByteArray(), new TrainerOptions { LearningRate = 1e38, Momentum = 0 });
+        var ex = Assert.Throws<TrainingDivergedException>(() => { for (int i = 0; i < 5; i++) trainer.Step(batch); });
+        Assert.That(ex!.Message, Does.StartWith($"Training diverged at iteration {trainer.Iteration + 1}:").And.Contain("Lower the learning rate"));
+        Assert.That(trainer.Iteration, Is.LessThan(5));
+    }
 }
