@@ -50,18 +50,23 @@ public sealed class OnnxFcnTrainer : IDisposable
                 $"Training supports ONNX opset {GradientGraphBuilder.MinimumOpset}–{GradientGraphBuilder.MaximumOpset}; this model imports opset {opset}.");
 
         var biases = ParameterDiscovery.Biases(_forward);
+        var recordedFrozen = new HashSet<string>(ParameterRules.Frozen(_forward), StringComparer.Ordinal);
+        var recordedRules = ParameterRules.Multipliers(_forward);
         var initializers = _forward.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var parameters = new List<TrainableParameter>();
         foreach (var name in ParameterDiscovery.Find(_forward, _options.ScoresOutputName))
         {
             // A copy made by untying answers to its own name and to the name of the tensor it was copied from.
             string original = origin.GetValueOrDefault(name, name);
-            if (_options.IsFrozen is { } frozen && (frozen(name) || frozen(original))) continue;
+            if (recordedFrozen.Contains(original) || _options.IsFrozen is { } frozen && (frozen(name) || frozen(original))) continue;
             var t = initializers[name];
             bool isBias = biases.Contains(name);
-            double lrMult = (isBias ? _options.BiasLearningRateMultiplier : 1.0) * (_options.LearningRateMultiplier?.Invoke(original) ?? 1.0);
+            // The model's own rule for this parameter, else the bias defaults; then the caller's per-name multiplier.
+            var rule = recordedRules.GetValueOrDefault(original)
+                ?? new ParameterRule(isBias ? _options.BiasLearningRateMultiplier : 1.0, isBias ? _options.BiasWeightDecayMultiplier : 1.0);
+            double lrMult = rule.LearningRateMultiplier * (_options.LearningRateMultiplier?.Invoke(original) ?? 1.0);
             parameters.Add(new TrainableParameter(name, t.Dims.ToArray(), OnnxTensor.ReadFloats(t), isBias,
-                (float)lrMult, (float)(isBias ? _options.BiasWeightDecayMultiplier : 1.0)));
+                (float)lrMult, (float)rule.WeightDecayMultiplier));
         }
         if (parameters.Count == 0) throw new ArgumentException("Every parameter of the model is frozen; there is nothing to train.");
         Parameters = parameters;

@@ -47,6 +47,11 @@ public class SegmentFcnTests
         var model = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes, InputColumnName = "Image" }).Fit(data);
 
         var results = Score(model, data);
+        var type = model.Transform(data).Schema["Segmentation"].Type as VectorDataViewType;
+        Assert.That(type, Is.Not.Null);
+        Assert.That((type!.ItemType, type.IsKnownSize), Is.EqualTo((NumberDataViewType.Int32, false)),
+            $"the class map is declared a vector of variable size (H·W differs per row), not {type}");
+        Assert.That(model.GetOutputSchema(data.Schema)["Segmentation"].Type, Is.EqualTo(type));
         for (int i = 0; i < MixedSizes.Length; i++)
         {
             var img = MixedSizes[i];

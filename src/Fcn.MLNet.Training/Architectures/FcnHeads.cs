@@ -15,8 +15,6 @@ namespace Fcn.MLNet.Training.Architectures;
 /// </summary>
 public static class FcnHeads
 {
-    /// <summary>metadata_props key listing initializers that training must leave unchanged (JSON array).</summary>
-    public const string FrozenParametersKey = "fcn.frozen_parameters";
 
     /// <summary>metadata_props key naming the architecture.</summary>
     public const string ArchitectureKey = "fcn.architecture";
@@ -68,7 +66,7 @@ public static class FcnHeads
         inputDims[3].DimParam = Surgery.DynamicInput.Width;
 
         if (classNames is not null) ModelMetadata.WriteClassNames(model, classNames);
-        OnnxModelFile.SetMetadata(model, FrozenParametersKey, JsonSerializer.Serialize(head.Frozen));
+        Optimization.ParameterRules.SetFrozen(model, head.Frozen);
         OnnxModelFile.SetMetadata(model, ArchitectureKey, $"{backbone.Name}-{architecture.ToString().ToLowerInvariant()}");
         OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, backbone.Preprocessing.ToJson());
         OnnxModelFile.SetMetadata(model, ModelMetadata.NumberOfClassesKey, classes.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -111,13 +109,10 @@ public static class FcnHeads
         Surgery.GraphIndex.KeepOnlyAncestors(graph, "score_fr");
         graph.Output.Clear();
         graph.Output.Add(OnnxGraphBuilder.ValueInfo("score_fr", DataType.Float, 1, classes, "score_height", "score_width"));
-        OnnxModelFile.SetMetadata(model, FrozenParametersKey, "[]");
+        Optimization.ParameterRules.SetFrozen(model, Array.Empty<string>());
         return model;
     }
 
-    /// <summary>The frozen parameter names recorded in a model built here (empty when none are recorded).</summary>
-    public static IReadOnlyList<string> FrozenParameters(ModelProto model) =>
-        OnnxModelFile.GetMetadata(model, FrozenParametersKey) is { } json
-            ? JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>()
-            : Array.Empty<string>();
+    /// <summary>The frozen parameter names recorded in a model (see <see cref="Optimization.ParameterRules"/>).</summary>
+    public static IReadOnlyList<string> FrozenParameters(ModelProto model) => Optimization.ParameterRules.Frozen(model);
 }

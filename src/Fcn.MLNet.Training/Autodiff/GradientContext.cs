@@ -114,8 +114,20 @@ internal sealed class GradientContext
 
     public string Reshape(string x, params long[] shape) => Op("Reshape", x + "_r", new[] { x, Int64s(shape) });
 
-    public string ReduceSum(string x, long[] axes, bool keepDims) =>
-        Op("ReduceSum", x + "_sum", new[] { x, Int64s(axes) }, OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+    /// <summary>
+    /// Σ over <paramref name="axes"/>, one axis at a time from the last: ONNX Runtime's ReduceSum accumulates a
+    /// multi-axis reduction in one float32 running sum, whose rounding error grows with the count (about 1e-4 relative
+    /// over a 480×360 image, enough to pull training away from PyTorch's cascaded sums within a few steps); summing
+    /// W values, then H partial sums, then N keeps each running sum short.
+    /// </summary>
+    public string ReduceSum(string x, long[] axes, bool keepDims)
+    {
+        var order = axes.Distinct().OrderByDescending(a => a).ToArray();
+        string sum = x;
+        foreach (long axis in order) // descending, so dropping an axis never renumbers the ones still to reduce
+            sum = Op("ReduceSum", x + "_sum", new[] { sum, Int64s(axis) }, OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+        return sum;
+    }
 
     public string Mul(string a, string b) => Op("Mul", a + "_mul", new[] { a, b });
 

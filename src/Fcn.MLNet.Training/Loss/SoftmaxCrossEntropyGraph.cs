@@ -19,7 +19,9 @@ internal static class SoftmaxCrossEntropyGraph
         var outputs = ctx.B.Node("SoftmaxCrossEntropyLoss", new[] { scores, labels }, 2, "xent",
             OnnxAttribute.String("reduction", "none"));
         string perPixel = outputs[0], logProb = outputs[1];
-        string loss = ctx.B.NamedNode("ReduceSum", "loss", new[] { ctx.Mul(perPixel, weights) }, OnnxAttribute.Int("keepdims", 0));
+        // Σ over W, then H (short float32 running sums, see GradientContext.ReduceSum), then over N into "loss".
+        string perImage = ctx.ReduceSum(ctx.Mul(perPixel, weights), new long[] { 1, 2 }, keepDims: false);
+        string loss = ctx.B.NamedNode("ReduceSum", "loss", new[] { perImage }, OnnxAttribute.Int("keepdims", 0));
 
         // w·softmax everywhere, then −w added at each pixel's label channel: one ScatterElements over N·H·W
         // updates instead of a dense one-hot tensor of N·C·H·W.

@@ -138,13 +138,12 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         ImagePreprocessing preprocessing, float[]? classWeights, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel,
         TrainingSettings settings)
     {
-        var frozen = new HashSet<string>(FcnHeads.FrozenParameters(model), StringComparer.Ordinal);
         var trainerOptions = new TrainerOptions
         {
             LearningRate = _options.LearningRate, Momentum = _options.Momentum, WeightDecay = _options.WeightDecay,
             BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, BiasWeightDecayMultiplier = _options.BiasWeightDecayMultiplier,
             Schedule = _options.Schedule, IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
-            Seed = SeedMix.Of(_options.Seed, stageIndex), IsFrozen = frozen.Contains, NumberOfClasses = _options.NumberOfClasses,
+            Seed = SeedMix.Of(_options.Seed, stageIndex), NumberOfClasses = _options.NumberOfClasses,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
         foreach (var (copy, original) in trainer.UntiedWeights)

@@ -2,8 +2,9 @@ namespace Fcn.MLNet.Evaluation;
 
 /// <summary>
 /// One confusion matrix over a whole dataset, as in the FCN reference <c>score.py</c>:
-/// <c>Counts[i, j]</c> = pixels of true class i predicted as j. Pixels whose true label is outside
-/// <c>[0, NumberOfClasses)</c> (e.g. the ignore label 255) are not counted.
+/// <c>Counts[i, j]</c> = pixels of true class i predicted as j. Pixels whose true label is the ignore label (e.g. 255)
+/// are skipped and counted in <see cref="Ignored"/>; any other label outside <c>[0, NumberOfClasses)</c> is an error
+/// (see <c>Add</c>).
 /// </summary>
 public sealed class SegmentationConfusionMatrix
 {

@@ -115,6 +115,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
                 new[] { SegmentationGraph.PixelsInput, SegmentationGraph.SizeInput }, modelStream,
                 shapeDictionary: null, _options.GpuDeviceId, _options.FallbackToCpu, recursionLimit: 100).Fit(data));
         }
+        Add(_catalog.CustomMapping(new ClassMapVectorFactory().GetMapping(), ClassMapVectorFactory.ContractName).Fit(data));
+        if (_options.ScoreColumnName is not null)
+            Add(_catalog.CustomMapping(new ScoreMapVectorFactory().GetMapping(), ScoreMapVectorFactory.ContractName).Fit(data));
         if (_options.ColorizedColumnName is not null)
             Add(_catalog.CustomMapping(new ColorizeClassMapFactory().GetMapping(), ColorizeClassMapFactory.ContractName).Fit(data));
 
@@ -129,10 +132,10 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
     /// <summary>(user column, temporary column) pairs, in output order.</summary>
     private IEnumerable<(string Output, string Source)> OutputCopies()
     {
-        yield return (_options.OutputColumnName, SegmentationGraph.ClassesOutput);
+        yield return (_options.OutputColumnName, "__FcnClassMap");
         yield return (_options.ResolvedHeightColumn, "__FcnHeight");
         yield return (_options.ResolvedWidthColumn, "__FcnWidth");
-        if (_options.ScoreColumnName is string score) yield return (score, SegmentationGraph.ScoreOutput);
+        if (_options.ScoreColumnName is string score) yield return (score, "__FcnScoreMap");
         if (_options.ColorizedColumnName is string color) yield return (color, "__FcnColorMask");
     }
 

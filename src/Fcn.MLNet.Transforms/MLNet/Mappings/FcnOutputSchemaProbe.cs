@@ -21,7 +21,7 @@ public sealed class NoColumns
 public sealed class AllOutputs
 {
     /// <summary>Class map.</summary>
-    public int[] __FcnClasses { get; set; } = Array.Empty<int>();
+    public int[] __FcnClassMap { get; set; } = Array.Empty<int>();
 
     /// <summary>Height.</summary>
     public int __FcnHeight { get; set; }
@@ -30,7 +30,7 @@ public sealed class AllOutputs
     public int __FcnWidth { get; set; }
 
     /// <summary>Winning score.</summary>
-    public float[] __FcnScore { get; set; } = Array.Empty<float>();
+    public float[] __FcnScoreMap { get; set; } = Array.Empty<float>();
 
     /// <summary>Colorized mask.</summary>
     [FcnImageType]
