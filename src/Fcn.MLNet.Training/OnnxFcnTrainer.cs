@@ -217,7 +217,7 @@ public sealed class OnnxFcnTrainer : IDisposable
             BatchSize = _options.BatchSize,
             CropSize = _options.CropSize,
             Mirror = _options.Mirror,
-            IgnoreLabel = _options.IgnoreLabel ?? 255,
+            IgnoreLabel = _options.IgnoreLabel,
             Seed = _options.Seed,
         });
         return Train(sampler.Batches(), iterations, progress, cancellationToken);

@@ -14,11 +14,12 @@ public sealed class TrainerOptions
     /// <summary>Weight decay λ (L2, added to the gradient as in torch.optim.SGD).</summary>
     public double WeightDecay { get; set; } = 5e-4;
 
-    /// <summary>Learning-rate multiplier of biases (the FCN paper uses 2).</summary>
-    public double BiasLearningRateMultiplier { get; set; } = 1.0;
+    /// <summary>Learning-rate multiplier of biases (the reference FCN's <c>lr_mult: 2</c>; the defaults are those of
+    /// <see cref="MLNet.FcnTrainerOptions"/>, docs/training.md).</summary>
+    public double BiasLearningRateMultiplier { get; set; } = 2.0;
 
-    /// <summary>Weight-decay multiplier of biases (the reference FCN uses 0).</summary>
-    public double BiasWeightDecayMultiplier { get; set; } = 1.0;
+    /// <summary>Weight-decay multiplier of biases (the reference FCN's <c>decay_mult: 0</c>).</summary>
+    public double BiasWeightDecayMultiplier { get; set; }
 
     /// <summary>Per-parameter learning-rate multiplier by name (applied on top of the bias multiplier), or null.</summary>
     public Func<string, double>? LearningRateMultiplier { get; set; }
@@ -61,7 +62,7 @@ public sealed class TrainerOptions
     public (int Height, int Width)? CropSize { get; set; }
 
     /// <summary>Mirror samples horizontally at random when training from a dataset.</summary>
-    public bool Mirror { get; set; }
+    public bool Mirror { get; set; } = true;
 
     /// <summary>Run Dropout nodes in training mode (seeded random masks) instead of as the identity.</summary>
     public bool ActiveDropout { get; set; }

@@ -63,11 +63,16 @@ public class CliTrainTests
     [TestCase("--lr", "-1", "Learning rate must be positive")]
     [TestCase("--class-weights", "1,2", "2 weights for 3 classes")]
     [TestCase("--scale-jitter", "1.5:0.5", "expected MIN:MAX")]
-    [TestCase("--loss-sample", "0", "--loss-sample must be in (0, 1]")]
+    [TestCase("--loss-sample", "0", "(--loss-sample) must be in (0, 1]")]
+    [TestCase("--momentum", "1", "Momentum must be in [0, 1)")]
+    [TestCase("--bias-decay-mult", "-1", "(--bias-lr-mult, --bias-decay-mult) must be finite and ≥ 0")]
+    [TestCase("--allow-lr-change", null, "(--allow-lr-change) applies to Resume (--resume)")]
     [TestCase("--class-weights", "1,x,1", "'x' is not a weight")]
-    public void Bad_training_arguments_exit_2(string flag, string value, string message)
+    public void Bad_training_arguments_exit_2(string flag, string? value, string message)
     {
-        var r = FcnProcess.Run("train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--output", Path.Combine(_dir, "x.onnx"), flag, value);
+        var args = new List<string> { "train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--output", Path.Combine(_dir, "x.onnx"), flag };
+        if (value is not null) args.Add(value);
+        var r = FcnProcess.Run(args.ToArray());
         Assert.That(r.ExitCode, Is.EqualTo(2));
         Assert.That(r.StdErr, Does.Contain(message));
     }

@@ -195,11 +195,12 @@ def main():
         compare_gradients(None, os.path.join(work, "grads"), model, reference[1])
     worst = 0.0
     f64 = reference[0] if reference is not None else None
-    print(f"{'step':>4} {'pytorch':>12} {'Fcn.MLNet':>12} {'rel. diff':>10}" + (f" {'pytorch f64':>12} {'f32 vs f64':>10}" if f64 else ""))
+    print(f"{'step':>4} {'pytorch':>12} {'Fcn.MLNet':>12} {'rel. diff':>10}" + (f" {'pytorch f64':>12} {'f32 vs f64':>10} {'ours vs f64':>11}" if f64 else ""))
     for s, (a, b) in enumerate(zip(torch_losses, ours)):
         rel = abs(a - float(b)) / max(abs(a), 1e-12)
         worst = max(worst, rel)
-        extra = f" {f64[s]:>12.6f} {abs(a - f64[s]) / max(abs(f64[s]), 1e-12):>10.2e}" if f64 else ""
+        extra = (f" {f64[s]:>12.6f} {abs(a - f64[s]) / max(abs(f64[s]), 1e-12):>10.2e}"
+                 f" {abs(float(b) - f64[s]) / max(abs(f64[s]), 1e-12):>11.2e}") if f64 else ""
         print(f"{s + 1:>4} {a:>12.6f} {float(b):>12.6f} {rel:>10.2e}" + extra)
     print(f"{args.net}, {args.classes} classes, opset {args.opset}, batch {args.batch}, {h}x{w}: max relative difference {worst:.2e}")
     sys.exit(0 if worst < 1e-3 else 1)

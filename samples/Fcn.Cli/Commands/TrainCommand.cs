@@ -35,7 +35,7 @@ internal static class TrainCommand
     {
         var options = Parse(cl, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks);
         var ml = new MLContext(seed: options.Seed);
-        ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.Message); };
+        ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
         var train = ml.Data.LoadFromEnumerable(Rows(images, masks));
         if (valImages is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valImages, valMasks!)));
@@ -85,14 +85,11 @@ internal static class TrainCommand
         if (classes < 1) throw new UsageException("--num-classes must be at least 1");
         int? iterations = cl.OptionalInt("iterations"), epochs = cl.OptionalInt("epochs");
         if (iterations is not null && epochs is not null) throw new UsageException("give --iterations or --epochs, not both");
-        if (iterations is < 1 || epochs is < 1) throw new UsageException("--iterations and --epochs must be at least 1");
         valImages = cl.Optional("val-images");
         valMasks = cl.Optional("val-masks");
         if ((valImages is null) != (valMasks is null)) throw new UsageException("--val-images and --val-masks go together");
         string? checkpoints = cl.Optional("checkpoint-dir");
         bool resume = cl.Flag("resume");
-        if (resume && checkpoints is null) throw new UsageException("--resume needs --checkpoint-dir");
-        if (cl.Flag("allow-lr-change") && !resume) throw new UsageException("--allow-lr-change applies to --resume");
         log = cl.Optional("log");
         string? namesFile = cl.Optional("classes");
         var defaults = new FcnTrainerOptions(); // the one table of defaults (docs/training.md)
@@ -105,7 +102,7 @@ internal static class TrainCommand
             NumberOfClasses = classes,
             ClassNames = namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes),
             Iterations = iterations,
-            Epochs = epochs ?? 1,
+            Epochs = epochs ?? defaults.Epochs,
             BatchSize = cl.OptionalInt("batch-size") ?? defaults.BatchSize,
             LearningRate = cl.OptionalDouble("lr") ?? defaults.LearningRate,
             Momentum = cl.OptionalDouble("momentum") ?? defaults.Momentum,
@@ -127,14 +124,9 @@ internal static class TrainCommand
         };
         ParseClassWeights(cl.Optional("class-weights"), options);
         cl.RejectUnknown();
-        if (options.BatchSize < 1) throw new UsageException("--batch-size must be at least 1");
-        if (options.LossSampleFraction is <= 0 or > 1 || double.IsNaN(options.LossSampleFraction))
-            throw new UsageException($"--loss-sample must be in (0, 1] (the fraction of pixels whose loss is kept), got {options.LossSampleFraction}");
-        if (!(options.LearningRate > 0)) throw new UsageException($"Learning rate must be positive, got {options.LearningRate}");
-        if (options.Momentum is < 0 or >= 1) throw new UsageException($"Momentum must be in [0, 1), got {options.Momentum}");
-        if (options.WeightDecay < 0) throw new UsageException($"Weight decay must be ≥ 0, got {options.WeightDecay}");
-        if (backbone is not null && backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && options.Preprocessing is not null)
-            throw new UsageException("the resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean)");
+        // The trainer's own checks, the same for code and command line (each names its flag): a usage error here.
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         return options;
     }
 

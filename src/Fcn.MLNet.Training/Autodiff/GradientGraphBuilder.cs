@@ -106,8 +106,7 @@ public static class GradientGraphBuilder
         if (options.UpsampleScoresToInput && (scoreShape[2] != imageShape[2] || scoreShape[3] != imageShape[3]))
         {
             long[] upShape = { scoreShape[0], classes, imageShape[2], imageShape[3] };
-            logits = b.NamedNode("Resize", "scores_upsampled", new[] { scoresName, "", "", ctx.Int64s(upShape) },
-                OnnxAttribute.String("mode", "linear"), OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+            logits = ScoreResize.Emit(b, scoresName, ctx.Int64s(upShape), TrainingOpset, "scores_upsampled");
             facts.SetShape(logits, upShape);
             needs.Add(logits);
             forwardNodes.Add(graph.Node[^1]);

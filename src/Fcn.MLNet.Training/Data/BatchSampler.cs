@@ -37,8 +37,9 @@ public sealed record BatchSamplerOptions
     /// <summary>Shuffle the samples every epoch.</summary>
     public bool Shuffle { get; init; } = true;
 
-    /// <summary>Label written into padding (it must be the trainer's ignore label).</summary>
-    public int IgnoreLabel { get; init; } = 255;
+    /// <summary>Label written into padding (it must be the trainer's ignore label); null when there is none, and then
+    /// a sample that would need padding is an error.</summary>
+    public int? IgnoreLabel { get; init; } = 255;
 
     /// <summary>Image value written into padding (0 is the mean after normalisation).</summary>
     public float PadValue { get; init; }
@@ -182,11 +183,18 @@ public sealed class BatchSampler
     /// <summary>The height×width window at (top, left); outside the sample, PadValue and the ignore label.</summary>
     public SegmentationSample Window(SegmentationSample s, int top, int left, int height, int width)
     {
+        int rows = Math.Min(height, s.Height - top), cols = Math.Min(width, s.Width - left);
+        if (_options.IgnoreLabel is not int pad)
+        {
+            if (rows < height || cols < width)
+                throw new InvalidOperationException(
+                    $"A {s.Width}x{s.Height} sample must be padded to {width}x{height}, but there is no ignore label to pad its labels with (set IgnoreLabel).");
+            pad = 0;
+        }
         var image = new float[3 * height * width];
         var labels = new int[height * width];
-        Array.Fill(labels, _options.IgnoreLabel);
+        Array.Fill(labels, pad);
         if (_options.PadValue != 0) Array.Fill(image, _options.PadValue);
-        int rows = Math.Min(height, s.Height - top), cols = Math.Min(width, s.Width - left);
         for (int y = 0; y < rows; y++)
         {
             for (int c = 0; c < 3; c++)

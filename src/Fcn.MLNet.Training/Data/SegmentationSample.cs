@@ -60,9 +60,10 @@ public sealed class SegmentationSample
         var source = new[] { modelBgr ? layout.Blue : layout.Red, layout.Green, modelBgr ? layout.Red : layout.Blue };
         int plane = h * w;
         var planar = new float[3 * plane];
+        var (multiply, shift) = preprocessing.AffineCoefficients(); // the scoring graph's Mul/Add, see ImagePreprocessing
         for (int c = 0; c < 3; c++)
         {
-            float mul = preprocessing.Scale / preprocessing.Std[c], add = -preprocessing.Mean[c] / preprocessing.Std[c];
+            float mul = multiply[c], add = shift[c];
             var dst = planar.AsSpan(c * plane, plane);
             for (int y = 0; y < h; y++)
             {

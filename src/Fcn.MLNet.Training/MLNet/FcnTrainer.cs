@@ -29,17 +29,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     {
         _ml = ml;
         _options = options;
-        if (options.NumberOfClasses < 1) throw new ArgumentException("FcnTrainer: NumberOfClasses must be at least 1.");
-        if (options.Epochs < 1 || options.BatchSize < 1 || options.Iterations < 1)
-            throw new ArgumentException("FcnTrainer: Epochs, Iterations and BatchSize must be at least 1.");
-        if (options.ClassNames is { } n && n.Count != options.NumberOfClasses)
-            throw new ArgumentException($"FcnTrainer: {n.Count} class names for {options.NumberOfClasses} classes.");
-        if (options.Resume && options.CheckpointFolder is null) throw new ArgumentException("FcnTrainer: Resume needs a CheckpointFolder.");
-        BatchSamplerOptions.CheckScaleRange(options.ScaleRange); // before any data is read
-        if (options.ClassWeights is not null && options.ClassBalancing != ClassBalancing.None)
-            throw new ArgumentException("FcnTrainer: give ClassWeights or ClassBalancing, not both.");
-        if (options.ClassWeights is { } w && (w.Length != options.NumberOfClasses || w.Any(x => !(x >= 0) || float.IsInfinity(x))))
-            throw new ArgumentException($"FcnTrainer: ClassWeights needs {options.NumberOfClasses} finite weights ≥ 0, got [{string.Join(", ", w)}].");
+        options.Validate(); // before any data is read
     }
 
     /// <summary>The file (in the checkpoint folder) that keeps the final net of a stage of a staged run: <c>fcn32s.onnx</c>, ….</summary>

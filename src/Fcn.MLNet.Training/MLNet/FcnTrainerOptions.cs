@@ -1,5 +1,6 @@
 using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.Architectures;
+using Fcn.MLNet.Training.Data;
 using Fcn.MLNet.Training.Optimization;
 using Microsoft.ML;
 
@@ -125,6 +126,39 @@ public sealed class FcnTrainerOptions
 
     /// <summary>Stops training early (the last finished epoch's model is returned).</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>
+    /// Checks every option before any data is read — the one place they are checked, for code and for
+    /// <c>fcn train</c> alike. Each message names the option and its command-line flag.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range or contradicts another.</exception>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        static bool NonNegative(double v) => v >= 0 && double.IsFinite(v);
+        Require(NumberOfClasses >= 1, $"NumberOfClasses (--num-classes) must be at least 1, got {NumberOfClasses}.");
+        Require(Epochs >= 1 && Iterations is null or >= 1, "Epochs and Iterations (--epochs, --iterations) must be at least 1.");
+        Require(BatchSize >= 1, $"BatchSize (--batch-size) must be at least 1, got {BatchSize}.");
+        Require(ClassNames is null || ClassNames.Count == NumberOfClasses, $"{ClassNames?.Count} class names (--classes) for {NumberOfClasses} classes.");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"Learning rate must be positive, got {LearningRate} (LearningRate, --lr).");
+        Require(Momentum is >= 0 and < 1, $"Momentum must be in [0, 1), got {Momentum} (Momentum, --momentum).");
+        Require(NonNegative(WeightDecay), $"Weight decay must be ≥ 0, got {WeightDecay} (WeightDecay, --weight-decay).");
+        Require(NonNegative(BiasLearningRateMultiplier) && NonNegative(BiasWeightDecayMultiplier),
+            "BiasLearningRateMultiplier and BiasWeightDecayMultiplier (--bias-lr-mult, --bias-decay-mult) must be finite and ≥ 0.");
+        Require(LossSampleFraction is > 0 and <= 1, $"LossSampleFraction (--loss-sample) must be in (0, 1] (the fraction of pixels whose loss is kept), got {LossSampleFraction}.");
+        Require(CropSize is not { } c || c.Height >= 1 && c.Width >= 1, $"CropSize (--crop) must be positive, got {CropSize}.");
+        BatchSamplerOptions.CheckScaleRange(ScaleRange);
+        Require(ClassWeights is null || ClassBalancing == ClassBalancing.None, "Give ClassWeights or ClassBalancing (--class-weights), not both.");
+        Require(ClassWeights is not { } w || w.Length == NumberOfClasses && w.All(x => x >= 0 && float.IsFinite(x)),
+            $"ClassWeights (--class-weights) needs {NumberOfClasses} finite weights ≥ 0, got [{string.Join(", ", ClassWeights ?? Array.Empty<float>())}].");
+        Require(!Resume || CheckpointFolder is not null, "Resume (--resume) needs a CheckpointFolder (--checkpoint-dir).");
+        Require(!AllowLearningRateChangeOnResume || Resume, "AllowLearningRateChangeOnResume (--allow-lr-change) applies to Resume (--resume).");
+        Require(!(BaseModelPath is null && Backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && Preprocessing is not null),
+            "The resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean); leave Preprocessing unset.");
+    }
 }
 
 /// <summary>A progress report of <see cref="FcnTrainer"/>.</summary>

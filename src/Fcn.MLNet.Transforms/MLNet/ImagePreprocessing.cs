@@ -57,6 +57,23 @@ public sealed record ImagePreprocessing
         if (!float.IsFinite(Scale) || Scale == 0) throw new ArgumentException("Preprocessing scale must be finite and non-zero.");
     }
 
+    /// <summary>
+    /// The normalisation as one affine map per channel, <c>x = pixel·Multiply[c] + Add[c]</c> with
+    /// Multiply = Scale/Std and Add = −Mean/Std: the one formula that both the scoring graph (as Mul and Add nodes)
+    /// and the training data path (in C#) apply, so they agree to the bit.
+    /// </summary>
+    public (float[] Multiply, float[] Add) AffineCoefficients()
+    {
+        var mul = new float[3];
+        var add = new float[3];
+        for (int c = 0; c < 3; c++)
+        {
+            mul[c] = Scale / Std[c];
+            add[c] = -Mean[c] / Std[c];
+        }
+        return (mul, add);
+    }
+
     /// <summary>True when the normalisation changes nothing.</summary>
     public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
 

@@ -52,13 +52,7 @@ public static class SegmentationGraph
         string x = b.NamedNode("Reshape", "image", new[] { pixels, shape });
         if (!preprocessing.IsIdentity)
         {
-            var mul = new float[3];
-            var add = new float[3];
-            for (int c = 0; c < 3; c++)
-            {
-                mul[c] = preprocessing.Scale / preprocessing.Std[c];
-                add[c] = -preprocessing.Mean[c] / preprocessing.Std[c];
-            }
+            var (mul, add) = preprocessing.AffineCoefficients();
             x = b.Node("Mul", new[] { x, b.AddFloats("norm_scale", mul, 1, 3, 1, 1) });
             x = b.NamedNode("Add", "normalized_image", new[] { x, b.AddFloats("norm_shift", add, 1, 3, 1, 1) });
         }
@@ -99,12 +93,7 @@ public static class SegmentationGraph
         string shape = b.Node("Shape", new[] { scores });
         string nc = b.Node("Slice", new[] { shape, b.AddInt64s("slice_start", new long[] { 0 }, 1), b.AddInt64s("slice_end", new long[] { 2 }, 1) });
         string sizes = b.Node("Concat", new[] { nc, SizeInput }, OnnxAttribute.Int("axis", 0));
-        // Opsets 11–12 require roi and scales as (empty) tensors; from 13 on they may be omitted.
-        string roi = opset >= 13 ? "" : b.AddFloats("resize_roi", ReadOnlySpan<float>.Empty, 0);
-        string scales = opset >= 13 ? "" : b.AddFloats("resize_scales", ReadOnlySpan<float>.Empty, 0);
-        return b.NamedNode("Resize", "upsampled_scores", new[] { scores, roi, scales, sizes },
-            OnnxAttribute.String("mode", "linear"),
-            OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+        return ScoreResize.Emit(b, scores, sizes, opset, "upsampled_scores");
     }
 
     private static void AddNamedOutput(OnnxGraphBuilder b, string opType, string name, string[] inputs, DataType type)

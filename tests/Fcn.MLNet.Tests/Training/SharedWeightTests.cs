@@ -120,4 +120,13 @@ public class SharedWeightTests
         for (int i = 0; i < g.Length; i++) Assert.That(g[i], Is.EqualTo(g2[i] + g4[i]).Within(1e-5 * scale));
         Assert.That(tied.UntiedWeights, Is.Empty);
     }
+
+    [TestCase(Fcn.MLNet.Training.Architectures.FcnArchitecture.Fcn32s)]
+    [TestCase(Fcn.MLNet.Training.Architectures.FcnArchitecture.Fcn8s)]
+    public void Nets_built_here_share_no_float_tensor(Fcn.MLNet.Training.Architectures.FcnArchitecture architecture)
+    {
+        // So the CamVid runs (FcnHeads on the NuGet ResNet18) never trained a tied weight.
+        var fcn = Fcn.MLNet.Training.Architectures.FcnHeads.Build(Fcn.MLNet.Training.Architectures.Backbone.ResNet18(), architecture, 11);
+        Assert.That(SharedInitializers.Untie(fcn), Is.Empty);
+    }
 }

@@ -133,4 +133,15 @@ public class TrainingErrorTests
         Assert.That(ex!.Message, Does.StartWith($"Training diverged at iteration {trainer.Iteration + 1}:").And.Contain("Lower the learning rate"));
         Assert.That(trainer.Iteration, Is.LessThan(5));
     }
+
+    [Test]
+    public void Without_an_ignore_label_a_sample_that_needs_padding_is_an_error_not_a_silent_255()
+    {
+        var data = TrainingTests.Rectangles(2, 8, 8, seed: 1);
+        var fits = new Fcn.MLNet.Training.Data.BatchSampler(data, new() { IgnoreLabel = null, CropSize = (6, 6) }).Batches().First();
+        Assert.That(fits.Labels, Has.None.EqualTo(255));
+        var pads = new Fcn.MLNet.Training.Data.BatchSampler(data, new() { IgnoreLabel = null, CropSize = (10, 12) });
+        var ex = Assert.Throws<InvalidOperationException>(() => pads.Batches().First());
+        Assert.That(ex!.Message, Does.Contain("8x8 sample must be padded to 12x10").And.Contain("no ignore label"));
+    }
 }

@@ -131,15 +131,15 @@ public class TrainingTests
     public void A_step_changes_parameters_by_the_SGD_rule_from_the_returned_gradients()
     {
         using var trainer = new OnnxFcnTrainer(TinyFcns.Small(3, seed: 10).ToByteArray(),
-            new TrainerOptions { LearningRate = 0.5, Momentum = 0.9, WeightDecay = 0.1, BiasLearningRateMultiplier = 2 });
+            new TrainerOptions { LearningRate = 0.5, Momentum = 0.9, WeightDecay = 0.1, BiasLearningRateMultiplier = 2, BiasWeightDecayMultiplier = 0.5 });
         var batch = new BatchSampler(Rectangles(1, 6, 5, seed: 3)).Batches().First();
         var before = trainer.Parameters.ToDictionary(p => p.Name, p => (float[])p.Values.Clone());
         trainer.Step(batch);
         foreach (var p in trainer.Parameters)
         {
-            double lr = 0.5 * (p.IsBias ? 2 : 1);
+            double lr = 0.5 * (p.IsBias ? 2 : 1), decay = 0.1 * (p.IsBias ? 0.5 : 1);
             for (int i = 0; i < p.Values.Length; i++)
-                Assert.That(p.Values[i], Is.EqualTo(before[p.Name][i] - lr * (p.Gradient[i] + 0.1 * before[p.Name][i])).Within(1e-6), $"{p.Name}[{i}]");
+                Assert.That(p.Values[i], Is.EqualTo(before[p.Name][i] - lr * (p.Gradient[i] + decay * before[p.Name][i])).Within(1e-6), $"{p.Name}[{i}]");
         }
         Assert.That(trainer.Parameters.Where(p => p.IsBias).Select(p => p.Name), Is.EquivalentTo(new[] { "conv1.bias", "score.bias" }));
     }
