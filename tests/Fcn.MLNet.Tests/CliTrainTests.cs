@@ -84,4 +84,28 @@ public class CliTrainTests
         Assert.That(r.ExitCode, Is.EqualTo(1));
         Assert.That(r.StdErr, Does.Contain("scores 3 classes but 5 were asked for"));
     }
+
+    [Test]
+    public void Outputs_that_would_overwrite_an_input_are_refused_and_the_input_is_untouched()
+    {
+        byte[] model = File.ReadAllBytes(_base);
+        string mask = Directory.GetFiles(_masks)[0];
+        var cases = new[]
+        {
+            (new[] { "--output", _base }, "is the --model input"),
+            (new[] { "--output", Path.Combine(_dir, "y.onnx"), "--log", mask }, "would write into the --masks folder"),
+            (new[] { "--output", Path.Combine(_dir, "y.onnx"), "--checkpoint-dir", _images }, "would write into the --images folder"),
+            (new[] { "--output", Path.Combine(_dir, "y.onnx"), "--log", Path.Combine(_dir, "y.onnx") }, "name the same file"),
+        };
+        foreach (var (extra, message) in cases)
+        {
+            var args = new List<string> { "train", "--model", _base, "--images", _images, "--masks", _masks, "--num-classes", "3", "--iterations", "1" };
+            args.AddRange(extra);
+            var r = FcnProcess.Run(args.ToArray());
+            Assert.That(r.ExitCode, Is.EqualTo(2), string.Join(" ", extra));
+            Assert.That(r.StdErr, Does.Contain(message));
+        }
+        Assert.That(File.ReadAllBytes(_base), Is.EqualTo(model));
+        Assert.That(Directory.GetFiles(_images), Has.Length.EqualTo(4));
+    }
 }

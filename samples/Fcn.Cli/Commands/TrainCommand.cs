@@ -124,6 +124,10 @@ internal static class TrainCommand
         };
         ParseClassWeights(cl.Optional("class-weights"), options);
         cl.RejectUnknown();
+        InputGuard.Check(
+            new[] { ("--model", modelPath), ("--backbone", backbone is not null && File.Exists(backbone) ? backbone : null), ("--classes", namesFile) },
+            new[] { ("--images", (string?)images), ("--masks", masks), ("--val-images", valImages), ("--val-masks", valMasks) },
+            new[] { ("--output", (string?)output, false), ("--log", log, false), ("--checkpoint-dir", checkpoints, true) });
         // The trainer's own checks, the same for code and command line (each names its flag): a usage error here.
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
