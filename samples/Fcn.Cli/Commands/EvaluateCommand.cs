@@ -11,7 +11,7 @@ internal static class EvaluateCommand
 {
     public const string Usage =
         "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file>]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> " + ModelArguments.Usage + ")";
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + ")";
 
     public static readonly string[] Flags = ModelArguments.Flags;
 
@@ -39,9 +39,11 @@ internal static class EvaluateCommand
         {
             if (modelPath is null || images is null) throw new UsageException("give either --predictions or --model with --images");
             var spec = ModelArguments.Parse(cl, modelPath);
+            string? include = cl.Optional("include"), exclude = cl.Optional("exclude");
             cl.RejectUnknown();
             var model = spec.Load(ml);
-            var pairs = FilePairs.Pair(images, masks);
+            var pairs = StemFilter.Parse(include, exclude).Apply(FilePairs.Pair(images, masks), "--images");
+            Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
             var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
             if (info.NumberOfClasses is int k && k != classes)

@@ -24,23 +24,34 @@ internal static class TrainCommand
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
         "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
         "             [--bias-lr-mult K] [--bias-decay-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
-        "             [--scale-jitter MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
+        "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
+        "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
         "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] " + ModelArguments.Usage;
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change", "photometric" }).ToArray();
 
 
     public static int Run(CommandLine cl)
     {
+        var trainFilter = StemFilter.Parse(cl.Optional("include"), cl.Optional("exclude"));
+        var valFilter = StemFilter.Parse(cl.Optional("val-include"), cl.Optional("val-exclude"));
         var options = Parse(cl, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks);
+        if (valImages is null && !valFilter.KeepsAll) throw new UsageException("--val-include and --val-exclude need --val-images");
+        var trainPairs = trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
+        var valPairs = valImages is null ? null : valFilter.Apply(FilePairs.Pair(valImages, valMasks!), "--val-images");
         var ml = new MLContext(seed: options.Seed);
         ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
-        var train = ml.Data.LoadFromEnumerable(Rows(images, masks));
-        if (valImages is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valImages, valMasks!)));
-        int count = FilePairs.Pair(images, masks).Count;
-        Console.WriteLine($"training on {count} image(s), batch {options.BatchSize}, " +
+        var train = ml.Data.LoadFromEnumerable(Rows(trainPairs));
+        if (valPairs is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valPairs)));
+        var trainSequences = StemFilter.Sequences(trainPairs);
+        Console.WriteLine($"training sequences: {StemFilter.Describe(trainSequences)}" +
+            (valPairs is null ? "" : $"; validation sequences: {StemFilter.Describe(StemFilter.Sequences(valPairs))}"));
+        if (valPairs is not null && StemFilter.Sequences(valPairs).Keys.Where(trainSequences.ContainsKey).ToList() is { Count: > 0 } shared)
+            Console.WriteLine($"  note: validation shares sequence(s) {string.Join(", ", shared)} with training, so it measures fit to a seen " +
+                "sequence; hold a whole sequence out (--exclude / --val-include) to measure generalisation");
+        Console.WriteLine($"training on {trainPairs.Count} image(s), batch {options.BatchSize}, " +
             (options.Iterations is int i ? $"{i} iteration(s)" : $"{options.Epochs} epoch(s)") + " per stage, " +
             $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no mirroring")}, " +
             (options.ScaleRange is { } sr ? $"scale jitter {sr.Min.ToString(CultureInfo.InvariantCulture)}–{sr.Max.ToString(CultureInfo.InvariantCulture)}, " : "") + $"lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
@@ -113,6 +124,9 @@ internal static class TrainCommand
             IgnoreLabel = cl.OptionalInt("ignore-label") ?? defaults.IgnoreLabel,
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
             ScaleRange = cl.Optional("scale-jitter") is { } j ? ParseScaleRange(j) : null,
+            MaxRotationDegrees = cl.OptionalDouble("rotate"),
+            Photometric = cl.Flag("photometric") ? new PhotometricDistortion() : null,
+            BlurSigma = cl.Optional("blur") is { } blur ? ParseRange(blur, "--blur", "σ in pixels, e.g. 0.1:2") : null,
             Mirror = !cl.Flag("no-augment") && defaults.Mirror,
             LossSampleFraction = cl.OptionalDouble("loss-sample") ?? defaults.LossSampleFraction,
             Shuffle = !cl.Flag("no-shuffle") && defaults.Shuffle,
@@ -159,8 +173,18 @@ internal static class TrainCommand
         catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
-    private static IEnumerable<ImageMaskRow> Rows(string images, string masks) =>
-        FilePairs.Pair(images, masks).Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
+    private static IEnumerable<ImageMaskRow> Rows(IReadOnlyList<FilePair> pairs) =>
+        pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
+
+    private static (double Min, double Max) ParseRange(string s, string flag, string example)
+    {
+        var parts = s.Split(':');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double min)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double max))
+            return (min, max);
+        throw new UsageException($"{flag}: expected MIN:MAX ({example}), got '{s}'");
+    }
 
     private static (double Min, double Max) ParseScaleRange(string s)
     {

@@ -34,6 +34,33 @@ public sealed record BatchSamplerOptions
     /// <summary>Flip each sample horizontally with probability ½.</summary>
     public bool Mirror { get; init; }
 
+    /// <summary>Rotate each sample with probability ½ by an angle drawn uniformly from ±this many degrees (labels
+    /// nearest, new borders filled with the ignore label); null does not rotate.</summary>
+    public double? MaxRotationDegrees { get; init; }
+
+    /// <summary>Colour distortion (brightness, contrast, saturation, hue) of each sample; null leaves colours alone.
+    /// Needs <see cref="Preprocessing"/> to work in pixel units.</summary>
+    public PhotometricDistortion? Photometric { get; init; }
+
+    /// <summary>Blur each sample with probability ½ with a Gaussian whose σ (pixels) is drawn from [Min, Max]; null does not blur.</summary>
+    public (double Min, double Max)? BlurSigma { get; init; }
+
+    /// <summary>The normalisation the samples were made with (to distort colours in pixel units).</summary>
+    public ImagePreprocessing? Preprocessing { get; init; }
+
+    /// <summary>Throws naming the first augmentation setting that is out of range.</summary>
+    public void ValidateAugmentation()
+    {
+        CheckScaleRange(ScaleRange);
+        if (MaxRotationDegrees is { } r && !(r >= 0 && r <= 180))
+            throw new ArgumentException($"Rotation (--rotate) needs a maximum angle in [0, 180] degrees, got {r}.");
+        if (BlurSigma is { } b && !(b.Min >= 0 && b.Min <= b.Max && b.Max <= 50))
+            throw new ArgumentException($"Blur (--blur) needs 0 ≤ min σ ≤ max σ ≤ 50 pixels, got {b.Min}:{b.Max}.");
+        Photometric?.Validate();
+        if (MaxRotationDegrees is not null && IgnoreLabel is null)
+            throw new ArgumentException("Rotation fills new borders with the ignore label; set IgnoreLabel.");
+    }
+
     /// <summary>Shuffle the samples every epoch.</summary>
     public bool Shuffle { get; init; } = true;
 
@@ -66,7 +93,9 @@ public sealed class BatchSampler
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
         if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
             throw new ArgumentException($"Crop size must be positive, got {c.Width}x{c.Height}.");
-        BatchSamplerOptions.CheckScaleRange(_options.ScaleRange);
+        _options.ValidateAugmentation();
+        if (_options.Photometric is not null && _options.Preprocessing is null)
+            throw new ArgumentException("Photometric distortion needs the samples' Preprocessing (to work in pixel units).");
     }
 
     /// <summary>An endless sequence of batches.</summary>
@@ -88,7 +117,15 @@ public sealed class BatchSampler
                 var s = _dataset[order[next++]];
                 if (_options.ScaleRange is { } range) s = Rescaled(s, DrawScale(range, random));
                 if (_options.Mirror && random.Next(2) == 1) s = Mirrored(s);
+                if (_options.MaxRotationDegrees is { } maxDegrees && random.Next(2) == 1)
+                {
+                    double degrees = (random.NextDouble() * 2 - 1) * maxDegrees;
+                    s = RandomRotation.Rotate(s, degrees, _options.IgnoreLabel!.Value, _options.PadValue);
+                }
                 if (_options.CropSize is { } crop) s = RandomCrop(s, crop.Height, crop.Width, random);
+                if (_options.Photometric is { } photometric) s = Distorted(s, photometric, _options.Preprocessing!, random);
+                if (_options.BlurSigma is { } sigma && random.Next(2) == 1)
+                    s = GaussianBlur.Blur(s, sigma.Min + (random.NextDouble() * (sigma.Max - sigma.Min)));
                 samples.Add(s);
             }
             yield return Collate(samples);
@@ -151,6 +188,31 @@ public sealed class BatchSampler
             fraction[i] = (float)(src - low[i]);
         }
         return (low, high, fraction);
+    }
+
+    /// <summary>
+    /// The sample with <paramref name="distortion"/> applied in pixel units: the planar image is mapped back to RGB
+    /// 0–255 through <paramref name="preprocessing"/>'s affine map and channel order, distorted, and normalised again.
+    /// </summary>
+    public static SegmentationSample Distorted(SegmentationSample s, PhotometricDistortion distortion, ImagePreprocessing preprocessing, Random random)
+    {
+        int plane = s.Height * s.Width;
+        var (mul, add) = preprocessing.AffineCoefficients();
+        bool bgr = preprocessing.ChannelOrder == ChannelOrder.Bgr;
+        var rgb = new float[3 * plane];
+        for (int c = 0; c < 3; c++)
+        {
+            int target = bgr ? 2 - c : c; // model channel c holds R, G, B (or B, G, R)
+            for (int i = 0; i < plane; i++) rgb[target * plane + i] = (s.Image[c * plane + i] - add[c]) / mul[c];
+        }
+        distortion.Apply(rgb, plane, random);
+        var image = new float[3 * plane];
+        for (int c = 0; c < 3; c++)
+        {
+            int source = bgr ? 2 - c : c;
+            for (int i = 0; i < plane; i++) image[c * plane + i] = rgb[source * plane + i] * mul[c] + add[c];
+        }
+        return new SegmentationSample(image, s.Labels);
     }
 
     /// <summary>The sample flipped left–right.</summary>

@@ -151,6 +151,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             var sampler = new BatchSampler(train, new BatchSamplerOptions
             {
                 BatchSize = _options.BatchSize, CropSize = _options.CropSize, ScaleRange = _options.ScaleRange, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
+                MaxRotationDegrees = _options.MaxRotationDegrees, Photometric = _options.Photometric, BlurSigma = _options.BlurSigma, Preprocessing = preprocessing,
                 IgnoreLabel = _options.IgnoreLabel, Seed = SeedMix.Of(_options.Seed, stageIndex, epoch),
             });
             int e = epoch;

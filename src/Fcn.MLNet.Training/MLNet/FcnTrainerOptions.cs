@@ -91,6 +91,15 @@ public sealed class FcnTrainerOptions
     /// <summary>Random horizontal mirroring.</summary>
     public bool Mirror { get; set; } = true;
 
+    /// <summary>Random rotation (probability ½) by up to ± this many degrees, labels nearest, borders ignored; null: none.</summary>
+    public double? MaxRotationDegrees { get; set; }
+
+    /// <summary>Random colour distortion (MMSegmentation's PhotoMetricDistortion); null: none.</summary>
+    public PhotometricDistortion? Photometric { get; set; }
+
+    /// <summary>Random Gaussian blur (probability ½) with σ in [Min, Max] pixels; null: none.</summary>
+    public (double Min, double Max)? BlurSigma { get; set; }
+
     /// <summary>Loss sampling: fraction of pixels whose loss is kept (paper 3.4).</summary>
     public double LossSampleFraction { get; set; } = 1.0;
 
@@ -150,7 +159,8 @@ public sealed class FcnTrainerOptions
             "BiasLearningRateMultiplier and BiasWeightDecayMultiplier (--bias-lr-mult, --bias-decay-mult) must be finite and ≥ 0.");
         Require(LossSampleFraction is > 0 and <= 1, $"LossSampleFraction (--loss-sample) must be in (0, 1] (the fraction of pixels whose loss is kept), got {LossSampleFraction}.");
         Require(CropSize is not { } c || c.Height >= 1 && c.Width >= 1, $"CropSize (--crop) must be positive, got {CropSize}.");
-        BatchSamplerOptions.CheckScaleRange(ScaleRange);
+        new BatchSamplerOptions { ScaleRange = ScaleRange, MaxRotationDegrees = MaxRotationDegrees, Photometric = Photometric, BlurSigma = BlurSigma, IgnoreLabel = IgnoreLabel }
+            .ValidateAugmentation();
         Require(ClassWeights is null || ClassBalancing == ClassBalancing.None, "Give ClassWeights or ClassBalancing (--class-weights), not both.");
         Require(ClassWeights is not { } w || w.Length == NumberOfClasses && w.All(x => x >= 0 && float.IsFinite(x)),
             $"ClassWeights (--class-weights) needs {NumberOfClasses} finite weights ≥ 0, got [{string.Join(", ", ClassWeights ?? Array.Empty<float>())}].");

@@ -63,7 +63,8 @@ public sealed record TrainingSettings
                 $"bias decay ×{o.BiasWeightDecayMultiplier}, schedule {o.Schedule}"),
             Loss = string.Create(inv, $"class weights {(o.ClassWeights is { } w ? string.Join(",", w) : o.ClassBalancing.ToString())}, loss sample {o.LossSampleFraction}"),
             Sampling = string.Create(inv, $"batch {o.BatchSize}, crop {(o.CropSize is { } c ? $"{c.Height}x{c.Width}" : "none")}, " +
-                $"scale {(o.ScaleRange is { } r ? $"{r.Min}:{r.Max}" : "none")}, mirror {o.Mirror}, shuffle {o.Shuffle}, seed {o.Seed}"),
+                $"scale {(o.ScaleRange is { } r ? $"{r.Min}:{r.Max}" : "none")}, mirror {o.Mirror}, rotate {o.MaxRotationDegrees?.ToString(inv) ?? "none"}, " +
+                $"photometric {o.Photometric?.ToString() ?? "none"}, blur {(o.BlurSigma is { } b ? $"{b.Min}:{b.Max}" : "none")}, shuffle {o.Shuffle}, seed {o.Seed}"),
         };
     }
 
