@@ -80,11 +80,12 @@ public class AugmentationTests
         Assert.That(same.Image, Is.EqualTo(sample.Image).Within(1e-4f));
 
         // Saturation 0 makes the three model channels the same pixel value (grey), whatever the channel order.
-        var grey = BatchSampler.Distorted(sample, Only(saturation: 0), prep, new Random(5));
+        // (The saturation coin is ½: take the first seed whose draw fires it.)
+        var grey = Enumerable.Range(0, 64).Select(seed => BatchSampler.Distorted(sample, Only(saturation: 0), prep, new Random(seed)))
+            .First(d => !d.Image.SequenceEqual(sample.Image));
         for (int i = 0; i < 63; i++)
         {
             float b = (grey.Image[i] - add[0]) / mul[0], g = (grey.Image[63 + i] - add[1]) / mul[1], r = (grey.Image[126 + i] - add[2]) / mul[2];
-            if (grey.Image.SequenceEqual(sample.Image)) Assert.Inconclusive("the coin did not fire for this seed");
             Assert.That(new[] { g, r }, Is.All.EqualTo(b).Within(1e-2f), $"pixel {i}");
         }
     }
