@@ -131,15 +131,13 @@ public sealed class OnnxFcnTrainer : IDisposable
     {
         double loss = ComputeLossAndGradients(batch);
         if (!double.IsFinite(loss))
-            throw new TrainingDivergedException(Iteration + 1, $"the loss is {loss}", DivergenceAdvice);
+            throw new TrainingDivergedException(Iteration + 1, $"the loss is {loss}", TrainingDivergedException.Advice);
         _optimizer.Update(CurrentLearningRate);
         if (Parameters.FirstOrDefault(p => !AllFinite(p.Values)) is { } bad)
-            throw new TrainingDivergedException(Iteration + 1, $"the update made weights of '{bad.Name}' non-finite (loss was {loss:G4})", DivergenceAdvice);
+            throw new TrainingDivergedException(Iteration + 1, $"the update made weights of '{bad.Name}' non-finite (loss was {loss:G4})", TrainingDivergedException.Advice);
         Iteration++;
         return loss;
     }
-
-    private const string DivergenceAdvice = "Lower the learning rate, and check that the images are normalised as the model expects.";
 
     private static bool AllFinite(float[] values)
     {

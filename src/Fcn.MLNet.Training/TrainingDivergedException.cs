@@ -6,6 +6,9 @@ namespace Fcn.MLNet.Training;
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
+    /// <summary>What to try after a divergence.</summary>
+    public const string Advice = "Lower the learning rate, and check that the images are normalised as the model expects.";
+
     /// <summary>Creates the exception for <paramref name="iteration"/> (1-based) with <paramref name="detail"/>.</summary>
     public TrainingDivergedException(int iteration, string detail, string? advice = null, Exception? inner = null)
         : base($"Training diverged at iteration {iteration}: {detail}." + (advice is null ? "" : " " + advice), inner)

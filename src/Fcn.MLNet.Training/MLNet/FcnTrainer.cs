@@ -55,7 +55,8 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var (first, backbone, preprocessing) = InitialModel(stages[0]);
         var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
             _options.NumberOfClasses, _options.IgnoreLabel);
-        var settings = TrainingSettings.Of(_options, train);
+        // What a checkpoint records and a resume checks (hashes the labels: only when there are checkpoints).
+        var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, train);
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
         var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
             ? ClassFrequencyWeights.MedianFrequency(train, _options.NumberOfClasses, _options.IgnoreLabel)
@@ -64,7 +65,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
 
         var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
-        if (checkpoint is not null) CheckResumable(checkpoint, settings, channel);
+        if (checkpoint is not null) CheckResumable(checkpoint, settings!, channel);
         if (checkpoint is not null && !stages.Contains(checkpoint.Stage))
             throw new InvalidOperationException($"Cannot resume: the checkpoint in {_options.CheckpointFolder} trains {checkpoint.Stage}, which this run ({string.Join(" → ", stages)}) does not.");
         var history = checkpoint?.History ?? new TrainingHistory();
@@ -126,7 +127,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 
     private ModelProto TrainStage(ModelProto model, FcnArchitecture stage, int stageIndex, SegmentationDataset train,
         ImagePreprocessing preprocessing, float[]? classWeights, FcnCheckpoint? resumeFrom, TrainingHistory history, Stopwatch clock, IChannel channel,
-        TrainingSettings settings)
+        TrainingSettings? settings)
     {
         var trainerOptions = new TrainerOptions
         {
@@ -169,7 +170,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                     ? $"The last good checkpoint is {Path.Combine(f, FcnCheckpoint.FileName)}."
                     : "No checkpoint was written before it" + (_options.CheckpointFolder is null ? " (no CheckpointFolder)." : ".");
                 throw new TrainingDivergedException(d.Iteration, $"{d.Detail} ({stageLabel}, epoch {epoch}, lr {trainer.CurrentLearningRate:G3})",
-                    last + " Lower the learning rate, and check that the images are normalised as the model expects.");
+                    last + " " + TrainingDivergedException.Advice);
             }
             model = OnnxModelFile.Parse(trainer.ExportModel(), stageName);
             double? miu = null;
