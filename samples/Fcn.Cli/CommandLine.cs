@@ -50,6 +50,15 @@ public sealed class CommandLine
 
     public int RequiredInt(string name) => ParseInt(name, Required(name));
 
+    /// <summary>The required <c>--num-classes</c>, 1 to the evaluator's limit.</summary>
+    public int NumberOfClasses()
+    {
+        int classes = RequiredInt("num-classes");
+        int max = Fcn.MLNet.Evaluation.SegmentationConfusionMatrix.MaxClasses;
+        if (classes is < 1 || classes > max) throw new UsageException($"--num-classes must be 1 to {max}, got {classes}");
+        return classes;
+    }
+
     public double? OptionalDouble(string name) =>
         Optional(name) is { } s
             ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--{name}: '{s}' is not a number")

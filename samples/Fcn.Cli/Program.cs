@@ -1,7 +1,7 @@
 using Fcn.Cli;
 using Fcn.Cli.Commands;
 
-var commands = new Dictionary<string, (Func<CommandLine, int> Run, string[] Flags, string Usage)>(StringComparer.Ordinal)
+var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int> Run, string[] Flags, string Usage)>(StringComparer.Ordinal)
 {
     ["predict"] = (PredictCommand.Run, PredictCommand.Flags, PredictCommand.Usage),
     ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Flags, EvaluateCommand.Usage),
@@ -17,14 +17,26 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine(usage);
     return args.Length == 0 ? 2 : 0;
 }
+if (args.Length > 1 && args.Skip(1).Any(a => a is "-h" or "--help"))
+{
+    Console.WriteLine($"usage:\n  {commands.GetValueOrDefault(args[0]).Usage?.Replace("\n", "\n  ") ?? usage}");
+    return commands.ContainsKey(args[0]) ? 0 : 2;
+}
 if (!commands.TryGetValue(args[0], out var command))
 {
     Console.Error.WriteLine($"fcn: unknown command '{args[0]}'\n{usage}");
     return 2;
 }
+using var temp = ProcessTempFolder.Enter();
+using var interruption = new Interruption();
 try
 {
-    return command.Run(new CommandLine(args.Skip(1), new HashSet<string>(command.Flags)));
+    return command.Run(new CommandLine(args.Skip(1), new HashSet<string>(command.Flags.Append(OutputGuard.OverwriteFlag))), interruption.Token);
+}
+catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
+{
+    Console.Error.WriteLine($"fcn {args[0]}: interrupted");
+    return Interruption.ExitCode;
 }
 catch (UsageException e)
 {

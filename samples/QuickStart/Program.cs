@@ -42,6 +42,7 @@ var trainer = ml.SemanticSegmentation().Trainers.Fcn(new FcnTrainerOptions
     CropSize = (160, 160),
     ValidationData = loadImages.Fit(heldOutData).Transform(heldOutData),
     CheckpointFolder = Path.Combine(output, "checkpoints"),
+    OverwriteCheckpoint = true, // each run of the quick start trains afresh
     Progress = new Progress<FcnTrainingProgress>(p =>
     {
         if (!p.EndOfEpoch && p.Iteration % 40 == 0) Say($"{p.Stage} epoch {p.Epoch} iteration {p.Iteration}: loss {p.Loss:F3}");
@@ -76,6 +77,10 @@ foreach (var result in SegmentationScoring.Score(fresh, loaded, paths))
 Say($"reloaded {Path.GetFileName(zip)} in a fresh MLContext: {identical}/{paths.Count} class maps identical");
 File.WriteAllText(Path.Combine(output, "metrics.json"), metrics.ToJson());
 File.Copy(Path.Combine(output, "checkpoints", "training-curves.png"), Path.Combine(output, "training-curves.png"), overwrite: true);
+
+// Dispose models with ModelLifetime.Release: it also deletes the temporary model files ML.NET keeps.
+ModelLifetime.Release(model);
+ModelLifetime.Release(loaded);
 
 bool met = metrics.MeanIU >= TargetMeanIU;
 Console.WriteLine($"mean IU {metrics.MeanIU:F3} (target ≥ {TargetMeanIU}: {(met ? "met" : "NOT met")}) in {clock.Elapsed:mm\\:ss}");

@@ -234,13 +234,28 @@ public sealed class OnnxFcnTrainer : IDisposable
     public void SaveCheckpoint(string path) => TrainingCheckpoint.Save(path, Iteration, _optimizer.Started, Parameters);
 
     /// <summary>
-    /// Restores a state written by <see cref="SaveCheckpoint"/> for the same model and frozen set, so training goes on
+    /// Restores a state written by <see cref="SaveCheckpoint(string)"/> for the same model and frozen set, so training goes on
     /// exactly where it stopped (the schedule continues from the saved iteration).
     /// </summary>
     /// <exception cref="InvalidDataException">The checkpoint does not match the trained parameters.</exception>
     public void LoadCheckpoint(string path)
     {
         var (iteration, started) = TrainingCheckpoint.Load(path, Parameters);
+        Iteration = iteration;
+        _optimizer.Started = started;
+    }
+
+    /// <summary>
+    /// Writes the training state to <paramref name="stream"/>; without values when it is kept beside
+    /// <see cref="ExportModel"/>, which holds them (the trainer that resumes is then created from that model).
+    /// </summary>
+    public void SaveCheckpoint(Stream stream, bool includeValues) =>
+        TrainingCheckpoint.Write(stream, Iteration, _optimizer.Started, Parameters, includeValues);
+
+    /// <summary>Restores a state written by <see cref="SaveCheckpoint(Stream, bool)"/>; <paramref name="source"/> names it in errors.</summary>
+    public void LoadCheckpoint(Stream stream, string source)
+    {
+        var (iteration, started) = TrainingCheckpoint.Read(stream, source, Parameters);
         Iteration = iteration;
         _optimizer.Started = started;
     }

@@ -34,6 +34,57 @@ public class BadInputTests
     }
 
     [Test]
+    public void Channels_last_input_is_named_as_such()
+    {
+        var e = ContractError(Model(b => b.AddOutput(IdentityFcn(b, 1, "h", "w", 3), DataType.Float, 1, "h", "w", 3)));
+        Assert.That(e.Message, Does.Contain("channels-last [1, h, w, 3] (NHWC)").And.Contain("channels-first [N, 3, H, W]"));
+    }
+
+    [Test]
+    public void A_model_whose_scores_are_NaN_gives_no_class_instead_of_class_0_and_fails_to_evaluate_and_predict()
+    {
+        byte[] nanModel = Model(b =>
+        {
+            b.AddInput("x", DataType.Float, 1, 3, "h", "w");
+            b.AddOutput(b.Node("Mul", new[] { "x", b.AddFloats("nan", new[] { float.NaN }, 1) }), DataType.Float, 1, 3, "h", "w");
+        });
+        var ml = new MLContext();
+        var image = TestImage.Random(9, 7, 3);
+        var data = TestImage.ToDataView(ml, new[] { image });
+        var model = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = nanModel }).Fit(data);
+        var map = model.Transform(data).GetColumn<int[]>("Segmentation").Single();
+        Assert.That(map, Is.All.EqualTo(SegmentationGraph.NotAScoreClass));
+        ModelLifetime.Release(model);
+        var confusion = new Fcn.MLNet.Evaluation.SegmentationConfusionMatrix(3);
+        var e = Assert.Throws<InvalidDataException>(() => confusion.Add(new int[map.Length], map, 255, "frame.png"));
+        Assert.That(e!.Message, Does.Contain("frame.png: the model's scores are NaN"));
+
+        string dir = TestPaths.NewTempFolder(), onnx = Path.Combine(dir, "nan.onnx"), images = Path.Combine(dir, "images");
+        File.WriteAllBytes(onnx, nanModel);
+        Directory.CreateDirectory(images);
+        using (var f = File.Create(Path.Combine(images, "a.png"))) Fcn.MLNet.Imaging.PngEncoder.WriteRgb8(f, image.Width, image.Height, image.Rgb);
+        var r = FcnProcess.Run("predict", "--model", onnx, "--input", images, "--output", Path.Combine(dir, "out"));
+        Assert.That(r.ExitCode, Is.EqualTo(1));
+        Assert.That(r.StdErr, Does.Contain("a.png: the model's scores are NaN at 63 of 63 pixels"));
+    }
+
+    [Test]
+    public void An_operator_onnx_runtime_lacks_is_reported_against_the_users_model_not_a_temporary_copy()
+    {
+        string dir = TestPaths.NewTempFolder(), path = Path.Combine(dir, "custom-op.onnx");
+        File.WriteAllBytes(path, Model(b =>
+        {
+            b.AddInput("x", DataType.Float, 1, 3, "h", "w");
+            b.AddOutput(b.Node("NoSuchOperator", new[] { "x" }), DataType.Float, 1, 3, "h", "w");
+        }));
+        var ml = new MLContext();
+        var data = TestImage.ToDataView(ml, new[] { TestImage.Random(5, 4, 1) });
+        var e = Assert.Catch<InvalidDataException>(() => ml.Transforms.SegmentFcn(path).Fit(data));
+        Assert.That(e!.Message, Does.Contain($"ONNX Runtime cannot run {path}").And.Contain("NoSuchOperator"));
+        Assert.That(e.Message, Does.Not.Match(System.Text.RegularExpressions.Regex.Escape(Path.GetTempPath()) + @"[a-z0-9]{8}\.[a-z0-9]{3}"));
+    }
+
+    [Test]
     public void Wrong_channel_count_is_rejected()
     {
         var e = ContractError(Model(b => b.AddOutput(IdentityFcn(b, 1, 1, "h", "w"), DataType.Float, 1, 1, "h", "w")));

@@ -10,18 +10,8 @@ namespace Fcn.MLNet.Tests;
 /// the same losses in any process with shuffling and augmentation on; kill + <c>--resume</c> continues exactly;
 /// divergence stops with exit 1 and no model; a resume with other settings is refused, naming them.
 /// </summary>
-public class CliTrainRunTests
+public class CliTrainRunTests : ChannelDatasetFixture
 {
-    private string _dir = "";
-    private ChannelDataset _data = null!;
-
-    [OneTimeSetUp]
-    public void WriteDataset()
-    {
-        _dir = TestPaths.NewTempFolder();
-        _data = ChannelDataset.Write(_dir);
-    }
-
     /// <summary>Shuffling, mirroring, scale jitter, crops and loss sampling all on: every random draw is exercised.</summary>
     private FcnProcess.Result Train(string output, string log, params string[] extra)
     {
@@ -37,7 +27,7 @@ public class CliTrainRunTests
                 if (valued) flags.Add(extra[++i]);
             }
         }
-        return FcnProcess.Run(new[] { "train", "--model", _data.BaseModel, "--images", _data.Images, "--masks", _data.Masks, "--num-classes", "3",
+        return FcnProcess.Run(new[] { "train", "--model", Data.BaseModel, "--images", Data.Images, "--masks", Data.Masks, "--num-classes", "3",
             "--output", output, "--scale", "0.00392157", "--log", log, "--scale-jitter", "0.75:1.5", "--crop", "10x8", "--loss-sample", "0.8" }
             .Concat(flags).ToArray());
     }
@@ -52,28 +42,28 @@ public class CliTrainRunTests
     [Test]
     public void The_same_seed_gives_the_same_losses_and_weights_in_another_process()
     {
-        string a = Path.Combine(_dir, "seed-a.jsonl"), b = Path.Combine(_dir, "seed-b.jsonl");
-        var r1 = Train(Path.Combine(_dir, "seed-a.onnx"), a, "--epochs", "3");
-        var r2 = Train(Path.Combine(_dir, "seed-b.onnx"), b, "--epochs", "3");
+        string a = Path.Combine(Dir, "seed-a.jsonl"), b = Path.Combine(Dir, "seed-b.jsonl");
+        var r1 = Train(Path.Combine(Dir, "seed-a.onnx"), a, "--epochs", "3");
+        var r2 = Train(Path.Combine(Dir, "seed-b.onnx"), b, "--epochs", "3");
         Assert.That((r1.ExitCode, r2.ExitCode), Is.EqualTo((0, 0)), r1.StdErr + r2.StdErr);
         Assert.That(Losses(a), Has.Length.EqualTo(6));
         Assert.That(Losses(b), Is.EqualTo(Losses(a)), "bit-identical losses");
-        Assert.That(Weights(Path.Combine(_dir, "seed-b.onnx")), Is.EqualTo(Weights(Path.Combine(_dir, "seed-a.onnx"))));
-        var other = Path.Combine(_dir, "seed-c.jsonl");
-        Assert.That(Train(Path.Combine(_dir, "seed-c.onnx"), other, "--epochs", "3", "--seed", "8").ExitCode, Is.Zero);
+        Assert.That(Weights(Path.Combine(Dir, "seed-b.onnx")), Is.EqualTo(Weights(Path.Combine(Dir, "seed-a.onnx"))));
+        var other = Path.Combine(Dir, "seed-c.jsonl");
+        Assert.That(Train(Path.Combine(Dir, "seed-c.onnx"), other, "--epochs", "3", "--seed", "8").ExitCode, Is.Zero);
         Assert.That(Losses(other), Is.Not.EqualTo(Losses(a)), "another seed draws other batches");
     }
 
     [Test]
     public void Kill_and_resume_gives_the_losses_and_weights_of_the_uninterrupted_run()
     {
-        string straightLog = Path.Combine(_dir, "straight.jsonl"), straight = Path.Combine(_dir, "straight.onnx");
-        Assert.That(Train(straight, straightLog, "--epochs", "3", "--checkpoint-dir", Path.Combine(_dir, "ck-straight")).ExitCode, Is.Zero);
+        string straightLog = Path.Combine(Dir, "straight.jsonl"), straight = Path.Combine(Dir, "straight.onnx");
+        Assert.That(Train(straight, straightLog, "--epochs", "3", "--checkpoint-dir", Path.Combine(Dir, "ck-straight")).ExitCode, Is.Zero);
 
         // The interrupted run: its checkpoint is after epoch 1; it had logged two more iterations and a torn line
         // when it was killed.
-        string folder = Path.Combine(_dir, "ck-killed"), log = Path.Combine(_dir, "killed.jsonl"), resumed = Path.Combine(_dir, "resumed.onnx");
-        Assert.That(Train(Path.Combine(_dir, "partial.onnx"), log, "--epochs", "1", "--checkpoint-dir", folder).ExitCode, Is.Zero);
+        string folder = Path.Combine(Dir, "ck-killed"), log = Path.Combine(Dir, "killed.jsonl"), resumed = Path.Combine(Dir, "resumed.onnx");
+        Assert.That(Train(Path.Combine(Dir, "partial.onnx"), log, "--epochs", "1", "--checkpoint-dir", folder).ExitCode, Is.Zero);
         File.AppendAllText(log, "{\"stage\":\"model\",\"iteration\":3,\"epoch\":2,\"loss\":9,\"lr\":0.02,\"seconds\":0}\n{\"stage\":\"model\",\"iter");
         var r = Train(resumed, log, "--epochs", "3", "--checkpoint-dir", folder, "--resume");
         Assert.That(r.ExitCode, Is.Zero, r.StdErr + r.StdOut);
@@ -87,19 +77,19 @@ public class CliTrainRunTests
     [Test]
     public void A_resume_with_other_settings_is_refused_naming_them_and_a_new_learning_rate_needs_the_override()
     {
-        string folder = Path.Combine(_dir, "ck-settings"), log = Path.Combine(_dir, "settings.jsonl");
-        Assert.That(Train(Path.Combine(_dir, "s1.onnx"), log, "--epochs", "1", "--checkpoint-dir", folder).ExitCode, Is.Zero);
+        string folder = Path.Combine(Dir, "ck-settings"), log = Path.Combine(Dir, "settings.jsonl");
+        Assert.That(Train(Path.Combine(Dir, "s1.onnx"), log, "--epochs", "1", "--checkpoint-dir", folder).ExitCode, Is.Zero);
 
-        var lr = Train(Path.Combine(_dir, "s2.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--lr", "0.05");
+        var lr = Train(Path.Combine(Dir, "s2.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--lr", "0.05");
         Assert.That(lr.ExitCode, Is.EqualTo(1));
         Assert.That(lr.StdErr, Does.Contain("learning rate: 0.02 (checkpoint) → 0.05 (now)").And.Contain("can be allowed explicitly"));
-        Assert.That(File.Exists(Path.Combine(_dir, "s2.onnx")), Is.False);
+        Assert.That(File.Exists(Path.Combine(Dir, "s2.onnx")), Is.False);
 
-        var several = Train(Path.Combine(_dir, "s3.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--batch-size", "1", "--seed", "3");
+        var several = Train(Path.Combine(Dir, "s3.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--batch-size", "1", "--seed", "3");
         Assert.That(several.ExitCode, Is.EqualTo(1));
         Assert.That(several.StdErr, Does.Contain("sampling: batch 2").And.Contain("seed 7").And.Contain("batch 1"));
 
-        var allowed = Train(Path.Combine(_dir, "s4.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--lr", "0.05", "--allow-lr-change");
+        var allowed = Train(Path.Combine(Dir, "s4.onnx"), log, "--epochs", "2", "--checkpoint-dir", folder, "--resume", "--lr", "0.05", "--allow-lr-change");
         Assert.That(allowed.ExitCode, Is.Zero, allowed.StdErr);
         Assert.That(allowed.StdOut, Does.Contain("resuming with learning rate 0.05"));
     }
@@ -107,7 +97,7 @@ public class CliTrainRunTests
     [Test]
     public void A_diverging_run_stops_with_exit_1_names_the_iteration_and_writes_no_model()
     {
-        string output = Path.Combine(_dir, "diverged.onnx"), log = Path.Combine(_dir, "diverged.jsonl"), folder = Path.Combine(_dir, "ck-diverged");
+        string output = Path.Combine(Dir, "diverged.onnx"), log = Path.Combine(Dir, "diverged.jsonl"), folder = Path.Combine(Dir, "ck-diverged");
         var r = Train(output, log, "--epochs", "3", "--lr", "1e30", "--checkpoint-dir", folder);
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut);
         Assert.That(r.StdErr, Does.Contain("Training diverged at iteration").And.Contain("epoch 1"));
@@ -119,14 +109,14 @@ public class CliTrainRunTests
     [Test]
     public void Labels_the_class_count_does_not_allow_are_an_error_naming_the_mask()
     {
-        string masks = Path.Combine(_dir, "masks-bad");
+        string masks = Path.Combine(Dir, "masks-bad");
         Directory.CreateDirectory(masks);
-        foreach (var f in Directory.GetFiles(_data.Masks)) File.Copy(f, Path.Combine(masks, Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(Data.Masks)) File.Copy(f, Path.Combine(masks, Path.GetFileName(f)));
         var map = MaskReader.Read(Path.Combine(masks, "s2.png"));
         map.Labels[5] = 7;
         MaskWriter.WriteIndexPng(Path.Combine(masks, "s2.png"), map);
-        var r = FcnProcess.Run("train", "--model", _data.BaseModel, "--images", _data.Images, "--masks", masks, "--num-classes", "3",
-            "--output", Path.Combine(_dir, "bad.onnx"), "--scale", "0.00392157");
+        var r = FcnProcess.Run("train", "--model", Data.BaseModel, "--images", Data.Images, "--masks", masks, "--num-classes", "3",
+            "--output", Path.Combine(Dir, "bad.onnx"), "--scale", "0.00392157");
         Assert.That(r.ExitCode, Is.EqualTo(1));
         Assert.That(r.StdErr, Does.Contain("s2.png").And.Contain("label 7").And.Contain("3 classes"));
     }

@@ -34,7 +34,7 @@ public class StemFilterTests
         string dir = TestPaths.NewTempFolder();
         var data = ChannelDataset.Write(dir);
         string[] Common(params string[] extra) => new[] { "train", "--model", data.BaseModel, "--images", data.Images, "--masks", data.Masks,
-            "--num-classes", "3", "--iterations", "1", "--scale", "0.00392157", "--output", Path.Combine(dir, "o.onnx") }.Concat(extra).ToArray();
+            "--num-classes", "3", "--iterations", "1", "--scale", "0.00392157", "--output", Path.Combine(dir, "o.onnx"), "--overwrite" }.Concat(extra).ToArray();
 
         var apart = FcnProcess.Run(Common("--exclude", "s0", "--val-images", data.Images, "--val-masks", data.Masks, "--val-include", "s0"));
         Assert.That(apart.ExitCode, Is.Zero, apart.StdErr);

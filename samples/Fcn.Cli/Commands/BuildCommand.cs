@@ -9,20 +9,21 @@ internal static class BuildCommand
 {
     public const string Usage =
         "fcn build    --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s --num-classes N --output <base.onnx>\n" +
-        "             [--classes <names.txt>] [--learn-final-upsampling] " + ModelArguments.Usage;
+        "             [--classes <names.txt>] [--learn-final-upsampling] " + ModelArguments.Usage + " [--overwrite]";
 
     public static readonly string[] Flags = ModelArguments.Flags.Append("learn-final-upsampling").ToArray();
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         string backboneName = cl.Required("backbone"), output = cl.Required("output");
         var arch = ParseArchitecture(cl.Required("arch"));
-        int classes = cl.RequiredInt("num-classes");
-        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
+        int classes = cl.NumberOfClasses();
         string? namesFile = cl.Optional("classes");
         bool learnFinal = cl.Flag("learn-final-upsampling");
         var preprocessing = ModelArguments.Preprocessing(cl);
+        var guard = OutputGuard.For(cl);
         cl.RejectUnknown();
+        guard.InputFile("--backbone", File.Exists(backboneName) ? backboneName : null).InputFile("--classes", namesFile).OutputFile("--output", output);
 
         var backbone = backboneName.Equals("resnet18", StringComparison.OrdinalIgnoreCase)
             ? Backbone.ResNet18()

@@ -6,11 +6,11 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn convolutionalize</c>: a whole classifier (final layer included) as a fully convolutional ONNX.</summary>
 internal static class ConvolutionalizeCommand
 {
-    public const string Usage = "fcn convolutionalize --onnx <classifier.onnx> --output <fcn.onnx> [--input-size WxH]";
+    public const string Usage = "fcn convolutionalize --onnx <classifier.onnx> --output <fcn.onnx> [--input-size WxH] [--overwrite]";
 
     public static readonly string[] Flags = Array.Empty<string>();
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         string onnx = cl.Required("onnx"), output = cl.Required("output");
         (int Height, int Width)? size = null;
@@ -19,7 +19,9 @@ internal static class ConvolutionalizeCommand
             var (width, height) = ParseSize(text, "--input-size");
             size = (height, width);
         }
+        var guard = OutputGuard.For(cl);
         cl.RejectUnknown();
+        guard.InputFile("--onnx", onnx).OutputFile("--output", output);
         var result = Convolutionalizer.Convolutionalize(OnnxModelFile.Load(onnx), onnx, size);
         OnnxModelFile.Save(result.Model, output);
         Console.WriteLine($"wrote {Path.GetFullPath(output)}: fully convolutional, input [1, C, height, width], " +

@@ -10,28 +10,30 @@ namespace Fcn.Cli.Commands;
 internal static class EvaluateCommand
 {
     public const string Usage =
-        "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file>]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + ")";
+        "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ImageScreening.Usage + ")";
 
-    public static readonly string[] Flags = ModelArguments.Flags;
+    public static readonly string[] Flags = ModelArguments.Flags.Append("skip-bad").ToArray();
 
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         string masks = cl.Required("masks");
-        int classes = cl.RequiredInt("num-classes");
-        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
+        int classes = cl.NumberOfClasses();
         int ignore = cl.OptionalInt("ignore-label") ?? 255;
         string? json = cl.Optional("json");
         string? predictions = cl.Optional("predictions"), modelPath = cl.Optional("model"), images = cl.Optional("images");
+        var guard = OutputGuard.For(cl).InputFolder("--masks", masks).InputFolder("--predictions", predictions).InputFolder("--images", images).InputFile("--model", modelPath);
         var ml = new MLContext();
 
         SemanticSegmentationMetrics metrics;
+        ImageScreening? screened = null;
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
             if (ModelArguments.AnyPreprocessingFlag(cl)) throw new UsageException("preprocessing flags need --model");
             cl.RejectUnknown();
+            guard.OutputFile("--json", json);
             metrics = ml.SemanticSegmentation().EvaluateFolders(masks, predictions, classes, ignore,
                 progress: new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored")));
         }
@@ -40,19 +42,29 @@ internal static class EvaluateCommand
             if (modelPath is null || images is null) throw new UsageException("give either --predictions or --model with --images");
             var spec = ModelArguments.Parse(cl, modelPath);
             string? include = cl.Optional("include"), exclude = cl.Optional("exclude");
+            var screening = ImageScreening.Parse(cl, batch: true);
             cl.RejectUnknown();
-            var model = spec.Load(ml);
+            guard.OutputFile("--json", json);
+            using var model = spec.Load(ml);
             var pairs = StemFilter.Parse(include, exclude).Apply(FilePairs.Pair(images, masks), "--images");
+            var good = screening.Keep(pairs.Select(p => p.ImagePath), cancel).ToHashSet(StringComparer.Ordinal);
+            pairs = pairs.Where(p => good.Contains(p.ImagePath)).ToList();
+            screened = screening;
             Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
             var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
             if (info.NumberOfClasses is int k && k != classes)
                 throw new InvalidDataException($"{modelPath} scores {k} classes but --num-classes is {classes}");
-            metrics = ml.SemanticSegmentation().Evaluate(model.Transform(data), classes, "Label", "Segmentation", ignore, classNames: info.ClassNames);
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore, classNames: info.ClassNames);
         }
         Console.Error.WriteLine();
         Console.WriteLine(metrics);
         if (json is not null) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
+        if (screened?.Report() is int skipped && skipped > 0)
+        {
+            Console.Error.WriteLine("note: the metrics above leave out these images");
+            return skipped;
+        }
         return 0;
     }
 }

@@ -7,26 +7,28 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn import</c>: an ONNX FCN plus its preprocessing → an ML.NET model zip over image paths.</summary>
 internal static class ImportCommand
 {
-    public const string Usage = "fcn import   --onnx <file.onnx> --output <model.zip> " + ModelArguments.Usage + " [--classes <names.txt>]";
+    public const string Usage = "fcn import   --onnx <file.onnx> --output <model.zip> " + ModelArguments.Usage + " [--classes <names.txt>] [--overwrite]";
 
     public static readonly string[] Flags = ModelArguments.Flags;
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         string onnx = cl.Required("onnx"), output = cl.Required("output");
         if (!output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) throw new UsageException("--output must be a .zip file");
         string? classesFile = cl.Optional("classes");
         var options = new SegmentFcnOptions { ModelPath = onnx, Preprocessing = ModelArguments.Preprocessing(cl) };
+        var guard = OutputGuard.For(cl);
         cl.RejectUnknown();
+        guard.InputFile("--onnx", onnx).InputFile("--classes", classesFile).OutputFile("--output", output);
         if (classesFile is not null)
         {
             if (!File.Exists(classesFile)) throw new FileNotFoundException($"class names file not found: {classesFile}", classesFile);
             options.ClassNames = File.ReadAllLines(classesFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         }
         var ml = new MLContext();
-        using var model = SegmentationScoring.BuildFilePipeline(ml, options);
+        using var model = new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, options));
         var schema = ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema;
-        AtomicFile.Write(output, stream => ml.Model.Save(model, schema, stream));
+        AtomicFile.Write(output, stream => ml.Model.Save(model.Transformer, schema, stream));
         Console.WriteLine($"wrote {Path.GetFullPath(output)} (input column '{ImagePathRow.ColumnName}', output 'Segmentation')");
         return 0;
     }

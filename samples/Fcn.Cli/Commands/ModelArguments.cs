@@ -58,16 +58,28 @@ internal static class ModelArguments
 /// <summary>A model file and, for .onnx, its preprocessing.</summary>
 internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing)
 {
-    /// <summary>Loads the model as a scoring pipeline over <c>ImagePath</c>.</summary>
-    public ITransformer Load(MLContext ml)
+    /// <summary>
+    /// Loads the model as a scoring pipeline over <c>ImagePath</c>. Dispose it: ML.NET keeps each loaded ONNX model
+    /// in a temporary file until then.
+    /// </summary>
+    public LoadedModel Load(MLContext ml)
     {
         if (IsZip)
         {
-            if (!File.Exists(Path)) throw new FileNotFoundException($"model not found: {Path}", Path);
-            var model = ml.Model.Load(Path, out var schema);
-            SegmentationScoring.RequireImagePathInput(schema, Path);
-            return model;
+            var model = ModelZip.Load(ml, Path, out var schema);
+            var loaded = new LoadedModel(model);
+            try { SegmentationScoring.RequireImagePathInput(schema, Path); }
+            catch { loaded.Dispose(); throw; }
+            return loaded;
         }
-        return SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing });
+        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing }));
     }
+}
+
+/// <summary>A loaded scoring pipeline; disposing it releases ONNX Runtime and deletes ML.NET's temporary model file.</summary>
+internal sealed class LoadedModel(ITransformer transformer) : IDisposable
+{
+    public ITransformer Transformer { get; } = transformer;
+
+    public void Dispose() => ModelLifetime.Release(Transformer);
 }

@@ -1,5 +1,6 @@
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Imaging;
+using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Scoring;
 using Microsoft.ML;
 
@@ -11,11 +12,12 @@ internal static class PredictCommand
     public const string Usage =
         "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
         "             " + ModelArguments.Usage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
-        "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)";
+        "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)\n" +
+        "             " + ImageScreening.Usage + " [--overwrite]";
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "colorize", "overlay" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "colorize", "overlay", "skip-bad" }).ToArray();
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         string modelPath = cl.Required("model"), input = cl.Required("input"), output = cl.Required("output");
         bool colorize = cl.Flag("colorize"), overlay = cl.Flag("overlay");
@@ -23,19 +25,37 @@ internal static class PredictCommand
         int? ignoreLabel = cl.OptionalInt("ignore-label");
         if (ignoreLabel is not null && masks is null) throw new UsageException("--ignore-label applies to --masks");
         var spec = ModelArguments.Parse(cl, modelPath);
+        var guard = OutputGuard.For(cl);
+        var screening = ImageScreening.Parse(cl, batch: true);
         cl.RejectUnknown();
         // "R,G,B class" lines, as for colour-coded masks; classes not named keep their PASCAL VOC colour.
         var palette = paletteFile is null ? ColorPalette.PascalVoc() : ColorClassTable.Load(paletteFile).ToPalette(ColorPalette.PascalVoc());
         var truths = masks is null ? null : FilePairs.ByStem(masks, FilePairs.MaskExtensions, "masks");
-        var ml = new MLContext();
-        var model = spec.Load(ml);
-
         var images = ListImages(input);
+        // Every file this run will write, checked before the model is even loaded: never an input, never an
+        // existing file unless --overwrite.
+        string[] Outputs(string stem) => new[]
+        {
+            stem + ".png", colorize ? stem + ".color.png" : null, overlay ? stem + ".overlay.png" : null, truths is not null ? stem + ".compare.png" : null,
+        }.OfType<string>().ToArray();
+        guard.InputFile("--model", modelPath).InputFile("--palette", paletteFile).InputFiles("--input", images)
+            .InputFolder("--input", Directory.Exists(input) ? input : null).InputFolder("--masks", masks)
+            .InputFiles("--masks", truths?.Values ?? Enumerable.Empty<string>())
+            .OutputFolder("--output", output, images.SelectMany(i => Outputs(Path.GetFileNameWithoutExtension(i))));
+
+        images = screening.Keep(images, cancel);
+        var ml = new MLContext();
+        using var model = spec.Load(ml);
         Directory.CreateDirectory(output);
         int done = 0;
-        foreach (var result in SegmentationScoring.Score(ml, model, images))
+        foreach (var result in SegmentationScoring.Score(ml, model.Transformer, images))
         {
+            cancel.ThrowIfCancellationRequested();
             string stem = Path.GetFileNameWithoutExtension(result.ImagePath);
+            int nan = result.ClassMap.Labels.Count(l => l == SegmentationGraph.NotAScoreClass);
+            if (nan > 0)
+                throw new InvalidDataException($"{result.ImagePath}: the model's scores are NaN at {nan} of {result.ClassMap.Labels.Length} pixels " +
+                    $"(a broken or diverged model: {modelPath}); no class map was written for it");
             MaskWriter.WriteIndexPng(Path.Combine(output, stem + ".png"), result.ClassMap);
             if (colorize) MaskWriter.WriteColorPng(Path.Combine(output, stem + ".color.png"), result.ClassMap, palette);
             if (overlay || truths is not null)
@@ -53,7 +73,7 @@ internal static class PredictCommand
             Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}");
         }
         Console.WriteLine($"wrote {done} class map(s) to {Path.GetFullPath(output)}");
-        return 0;
+        return screening.Report();
     }
 
     private static IReadOnlyList<string> ListImages(string input)

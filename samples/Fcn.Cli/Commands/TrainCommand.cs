@@ -27,19 +27,22 @@ internal static class TrainCommand
         "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
-        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] " + ModelArguments.Usage;
+        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage;
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change", "photometric" }).ToArray();
 
 
-    public static int Run(CommandLine cl)
+    public static int Run(CommandLine cl, CancellationToken cancel)
     {
         var trainFilter = StemFilter.Parse(cl.Optional("include"), cl.Optional("exclude"));
         var valFilter = StemFilter.Parse(cl.Optional("val-include"), cl.Optional("val-exclude"));
-        var options = Parse(cl, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks);
+        var options = Parse(cl, cancel, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks,
+            out var screening);
         if (valImages is null && !valFilter.KeepsAll) throw new UsageException("--val-include and --val-exclude need --val-images");
         var trainPairs = trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
         var valPairs = valImages is null ? null : valFilter.Apply(FilePairs.Pair(valImages, valMasks!), "--val-images");
+        // Every image is checked before hours of training depend on it (a bad one is an error naming it).
+        screening.Keep(trainPairs.Concat(valPairs ?? Array.Empty<FilePair>()).Select(p => p.ImagePath), cancel);
         var ml = new MLContext(seed: options.Seed);
         ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
@@ -73,15 +76,46 @@ internal static class TrainCommand
         });
 
         var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
-        using var model = loadImages.Append(trainer).Fit(train);
-        if (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) AtomicFile.WriteAllBytes(output, trainer.TrainedModel!);
-        else AtomicFile.Write(output, s => ml.Model.Save(model, ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema, s));
+        using var model = new LoadedModel(loadImages.Append(trainer).Fit(train));
+        if (cancel.IsCancellationRequested)
+        {
+            // An interrupted run is not a finished model: --output is left alone; the checkpoint carries on.
+            Console.Error.WriteLine("fcn train: interrupted; " + (options.CheckpointFolder is { } c
+                ? $"the last finished epoch is in {Path.GetFullPath(Path.Combine(c, FcnCheckpoint.FileName))}: run the same command with --resume to continue"
+                : "nothing was kept (give --checkpoint-dir to make runs resumable)"));
+            return Interruption.ExitCode;
+        }
+        void Write(string path)
+        {
+            if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) AtomicFile.WriteAllBytes(path, trainer.TrainedModel!);
+            else AtomicFile.Write(path, s => ml.Model.Save(model.Transformer, ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema, s));
+        }
+        try { Write(output); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A finished run is never thrown away because its output could not be written (full disk, permissions).
+            string kept = Path.Combine(options.CheckpointFolder ?? Directory.GetCurrentDirectory(), Path.GetFileName(output));
+            string where;
+            try
+            {
+                if (string.Equals(Path.GetFullPath(kept), Path.GetFullPath(output), StringComparison.Ordinal)) throw new IOException("same place");
+                Write(kept);
+                where = $"the trained model was kept as {Path.GetFullPath(kept)}";
+            }
+            catch (Exception again) when (again is IOException or UnauthorizedAccessException)
+            {
+                where = options.CheckpointFolder is { } c
+                    ? $"the last epoch's model is in {Path.GetFullPath(Path.Combine(c, FcnCheckpoint.FileName))}"
+                    : "the trained model could not be kept anywhere";
+            }
+            throw new IOException($"could not write --output {Path.GetFullPath(output)}: {e.Message} — {where}", e);
+        }
         Console.WriteLine($"wrote {Path.GetFullPath(output)}" + (trainer.History!.Validation.LastOrDefault() is { } v ? $" (validation mean IU {v.MeanIU:F4})" : ""));
         return 0;
     }
 
-    private static FcnTrainerOptions Parse(CommandLine cl, out string images, out string masks, out string output, out string? log,
-        out string? valImages, out string? valMasks)
+    private static FcnTrainerOptions Parse(CommandLine cl, CancellationToken cancel, out string images, out string masks, out string output, out string? log,
+        out string? valImages, out string? valMasks, out ImageScreening screening)
     {
         string? modelPath = cl.Optional("model"), backbone = cl.Optional("backbone"), arch = cl.Optional("arch");
         if ((modelPath is null) == (backbone is null)) throw new UsageException("give either --model or --backbone with --arch");
@@ -92,8 +126,7 @@ internal static class TrainCommand
         output = cl.Required("output");
         if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--output must be a .onnx or .zip file");
-        int classes = cl.RequiredInt("num-classes");
-        if (classes < 1) throw new UsageException("--num-classes must be at least 1");
+        int classes = cl.NumberOfClasses();
         int? iterations = cl.OptionalInt("iterations"), epochs = cl.OptionalInt("epochs");
         if (iterations is not null && epochs is not null) throw new UsageException("give --iterations or --epochs, not both");
         valImages = cl.Optional("val-images");
@@ -134,14 +167,17 @@ internal static class TrainCommand
             CheckpointFolder = checkpoints,
             Resume = resume,
             AllowLearningRateChangeOnResume = cl.Flag("allow-lr-change"),
+            OverwriteCheckpoint = cl.Flag(OutputGuard.OverwriteFlag),
+            CancellationToken = cancel,
             Preprocessing = ModelArguments.Preprocessing(cl),
         };
         ParseClassWeights(cl.Optional("class-weights"), options);
+        var guard = OutputGuard.For(cl);
+        screening = ImageScreening.Parse(cl, batch: false);
         cl.RejectUnknown();
-        InputGuard.Check(
-            new[] { ("--model", modelPath), ("--backbone", backbone is not null && File.Exists(backbone) ? backbone : null), ("--classes", namesFile) },
-            new[] { ("--images", (string?)images), ("--masks", masks), ("--val-images", valImages), ("--val-masks", valMasks) },
-            new[] { ("--output", (string?)output, false), ("--log", log, false), ("--checkpoint-dir", checkpoints, true) });
+        guard.InputFile("--model", modelPath).InputFile("--backbone", backbone is not null && File.Exists(backbone) ? backbone : null).InputFile("--classes", namesFile)
+            .InputFolder("--images", images).InputFolder("--masks", masks).InputFolder("--val-images", valImages).InputFolder("--val-masks", valMasks)
+            .OutputFile("--output", output, mayExist: resume).OutputFile("--log", log, mayExist: resume).OutputFolder("--checkpoint-dir", checkpoints);
         // The trainer's own checks, the same for code and command line (each names its flag): a usage error here.
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -6,7 +6,7 @@ namespace Fcn.MLNet.Training.MLNet;
 
 /// <summary>
 /// Everything <see cref="FcnTrainer"/> needs to continue after a crash: the stage's model (ONNX), the engine's
-/// checkpoint of that stage (<see cref="Optimization.TrainingCheckpoint"/>: iteration, parameter values, momentum),
+/// checkpoint of that stage (<see cref="Optimization.TrainingCheckpoint"/>: iteration and momentum; the values are the model's),
 /// the stage and epoch reached, and the curves so far — one zip, written to a temporary file and moved into place,
 /// so a crash while saving leaves the previous checkpoint intact.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class FcnCheckpoint
     /// <summary>The model at this point (forward graph with trained weights).</summary>
     public required byte[] Model { get; init; }
 
-    /// <summary>The engine's checkpoint bytes (restored with <see cref="OnnxFcnTrainer.LoadCheckpoint"/>).</summary>
+    /// <summary>The engine's checkpoint bytes (restored with <see cref="OnnxFcnTrainer.LoadCheckpoint(Stream, string)"/>).</summary>
     public required byte[] EngineState { get; init; }
 
     /// <summary>Training curves so far.</summary>
@@ -33,28 +33,19 @@ public sealed class FcnCheckpoint
     /// <summary>The settings the run was started with (null in checkpoints of versions that did not record them).</summary>
     public TrainingSettings? Settings { get; init; }
 
-    /// <summary>Captures <paramref name="trainer"/>'s state after an epoch.</summary>
+    /// <summary>Captures <paramref name="trainer"/>'s state after an epoch (the engine state without the values <see cref="Model"/> holds).</summary>
     public static FcnCheckpoint Capture(OnnxFcnTrainer trainer, FcnArchitecture stage, int epoch, TrainingHistory history, TrainingSettings? settings = null)
     {
-        string temp = Path.Combine(Path.GetTempPath(), $"fcn-engine-{Guid.NewGuid():N}.ckpt");
-        try
-        {
-            trainer.SaveCheckpoint(temp);
-            return new FcnCheckpoint { Stage = stage, Epoch = epoch, Model = trainer.ExportModel(), EngineState = File.ReadAllBytes(temp), History = history, Settings = settings };
-        }
-        finally { File.Delete(temp); }
+        using var state = new MemoryStream();
+        trainer.SaveCheckpoint(state, includeValues: false);
+        return new FcnCheckpoint { Stage = stage, Epoch = epoch, Model = trainer.ExportModel(), EngineState = state.ToArray(), History = history, Settings = settings };
     }
 
     /// <summary>Restores the engine state into a trainer created from <see cref="Model"/>.</summary>
     public void RestoreInto(OnnxFcnTrainer trainer)
     {
-        string temp = Path.Combine(Path.GetTempPath(), $"fcn-engine-{Guid.NewGuid():N}.ckpt");
-        try
-        {
-            File.WriteAllBytes(temp, EngineState);
-            trainer.LoadCheckpoint(temp);
-        }
-        finally { File.Delete(temp); }
+        using var state = new MemoryStream(EngineState, writable: false);
+        trainer.LoadCheckpoint(state, FileName);
     }
 
     /// <summary>Writes the checkpoint atomically into <paramref name="folder"/>.</summary>

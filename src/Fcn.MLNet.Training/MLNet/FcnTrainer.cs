@@ -64,6 +64,10 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         if (_options.ClassBalancing != ClassBalancing.None)
             Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
 
+        // One run per checkpoint folder at a time; files a killed run left half-written there are removed.
+        using var folderLock = _options.CheckpointFolder is { } lockFolder ? CheckpointFolderLock.Acquire(lockFolder) : null;
+        foreach (var stale in folderLock?.RemovedStaleFiles ?? Array.Empty<string>())
+            Log(channel, $"FcnTrainer: removed {stale}, left half-written by an interrupted run");
         var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
         if (checkpoint is not null) CheckResumable(checkpoint, settings!, channel);
         if (checkpoint is not null && !stages.Contains(checkpoint.Stage))
@@ -164,6 +168,12 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                     _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
                 }), _options.CancellationToken);
             }
+            catch (OperationCanceledException) when (_options.CancellationToken.IsCancellationRequested)
+            {
+                // Stopped inside an epoch: the unfinished epoch is dropped; the last finished one is the result.
+                Log(channel, $"FcnTrainer: {stageLabel} stopped during epoch {epoch}; keeping the model of epoch {epoch - 1}");
+                break;
+            }
             catch (TrainingDivergedException d)
             {
                 string last = _options.CheckpointFolder is { } f && File.Exists(Path.Combine(f, FcnCheckpoint.FileName))
@@ -194,9 +204,13 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 
     private double Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
     {
-        using var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(validation);
-        return _ml.SemanticSegmentation().Evaluate(scorer.Transform(validation), _options.NumberOfClasses, _options.LabelColumnName,
-            _options.OutputColumnName, _options.IgnoreLabel).MeanIU;
+        var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(validation);
+        try
+        {
+            return _ml.SemanticSegmentation().Evaluate(scorer.Transform(validation), _options.NumberOfClasses, _options.LabelColumnName,
+                _options.OutputColumnName, _options.IgnoreLabel).MeanIU;
+        }
+        finally { ModelLifetime.Release(scorer); }
     }
 
     private (ModelProto Model, Backbone? Backbone, ImagePreprocessing Preprocessing) InitialModel(FcnArchitecture firstStage)

@@ -130,6 +130,12 @@ public sealed class FcnTrainerOptions
     /// <summary>On resume, accept a learning rate that differs from the checkpoint's (the one explicit override).</summary>
     public bool AllowLearningRateChangeOnResume { get; set; }
 
+    /// <summary>
+    /// Start a new run in a <see cref="CheckpointFolder"/> that holds a checkpoint, replacing it. Without it (and
+    /// without <see cref="Resume"/>) such a folder is refused, so an earlier run is never lost by accident.
+    /// </summary>
+    public bool OverwriteCheckpoint { get; set; }
+
     /// <summary>Progress after every iteration and every validation.</summary>
     public IProgress<FcnTrainingProgress>? Progress { get; set; }
 
@@ -148,7 +154,8 @@ public sealed class FcnTrainerOptions
             if (!ok) throw new ArgumentException(message);
         }
         static bool NonNegative(double v) => v >= 0 && double.IsFinite(v);
-        Require(NumberOfClasses >= 1, $"NumberOfClasses (--num-classes) must be at least 1, got {NumberOfClasses}.");
+        Require(NumberOfClasses is >= 1 and <= Evaluation.SegmentationConfusionMatrix.MaxClasses,
+            $"NumberOfClasses (--num-classes) must be 1 to {Evaluation.SegmentationConfusionMatrix.MaxClasses}, got {NumberOfClasses}.");
         Require(Epochs >= 1 && Iterations is null or >= 1, "Epochs and Iterations (--epochs, --iterations) must be at least 1.");
         Require(BatchSize >= 1, $"BatchSize (--batch-size) must be at least 1, got {BatchSize}.");
         Require(ClassNames is null || ClassNames.Count == NumberOfClasses, $"{ClassNames?.Count} class names (--classes) for {NumberOfClasses} classes.");
@@ -166,6 +173,14 @@ public sealed class FcnTrainerOptions
             $"ClassWeights (--class-weights) needs {NumberOfClasses} finite weights ≥ 0, got [{string.Join(", ", ClassWeights ?? Array.Empty<float>())}].");
         Require(!Resume || CheckpointFolder is not null, "Resume (--resume) needs a CheckpointFolder (--checkpoint-dir).");
         Require(!AllowLearningRateChangeOnResume || Resume, "AllowLearningRateChangeOnResume (--allow-lr-change) applies to Resume (--resume).");
+        if (CheckpointFolder is { } folder)
+        {
+            Require(!File.Exists(folder), $"CheckpointFolder (--checkpoint-dir) {folder} is a file; give a folder.");
+            string existing = Path.Combine(folder, FcnCheckpoint.FileName);
+            Require(!File.Exists(existing) || Resume || OverwriteCheckpoint,
+                $"CheckpointFolder (--checkpoint-dir) {folder} holds the checkpoint of an earlier run ({existing}): resume it (Resume, --resume), " +
+                "start over in it (OverwriteCheckpoint, --overwrite) or choose another folder.");
+        }
         Require(!(BaseModelPath is null && Backbone.Equals("resnet18", StringComparison.OrdinalIgnoreCase) && Preprocessing is not null),
             "The resnet18 backbone carries its own preprocessing (BGR minus the ImageNet mean); leave Preprocessing unset.");
     }

@@ -30,9 +30,10 @@ public abstract record LearningRateSchedule
                 _ => throw new FormatException(),
             };
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw new FormatException($"Learning-rate schedule '{text}': expected 'fixed', 'step:STEP[:GAMMA]' or 'poly:MAX_ITER[:POWER]'.");
+            throw new FormatException($"Learning-rate schedule '{text}': expected 'fixed', 'step:STEP[:GAMMA]' or 'poly:MAX_ITER[:POWER]' " +
+                "with STEP and MAX_ITER whole numbers ≥ 1 (iterations), GAMMA and POWER numbers.");
         }
     }
 

@@ -10,10 +10,17 @@ public sealed class SegmentationConfusionMatrix
 {
     private readonly long[] _counts;
 
-    /// <summary>An empty matrix for <paramref name="numberOfClasses"/> classes.</summary>
+    /// <summary>
+    /// The most classes evaluated (and trained): the matrix holds classes² counts, 128 MB at this limit; label PNGs
+    /// hold up to 65536 values, and the largest common benchmarks have a few hundred classes.
+    /// </summary>
+    public const int MaxClasses = 4096;
+
+    /// <summary>An empty matrix for <paramref name="numberOfClasses"/> classes (1 to <see cref="MaxClasses"/>).</summary>
     public SegmentationConfusionMatrix(int numberOfClasses)
     {
-        if (numberOfClasses < 1) throw new ArgumentOutOfRangeException(nameof(numberOfClasses), "Need at least one class.");
+        if (numberOfClasses is < 1 or > MaxClasses)
+            throw new ArgumentOutOfRangeException(nameof(numberOfClasses), $"The number of classes must be 1 to {MaxClasses}, got {numberOfClasses}.");
         NumberOfClasses = numberOfClasses;
         _counts = new long[numberOfClasses * numberOfClasses];
     }
@@ -52,7 +59,9 @@ public sealed class SegmentationConfusionMatrix
             }
             int q = predicted[p];
             if ((uint)q >= (uint)n)
-                throw new InvalidDataException($"{source}: predicted class {q} at pixel {p} is not in [0, {n}).");
+                throw new InvalidDataException(q == Onnx.SegmentationGraph.NotAScoreClass
+                    ? $"{source}: the model's scores are NaN at pixel {p} (a broken or diverged model); its maps cannot be evaluated."
+                    : $"{source}: predicted class {q} at pixel {p} is not in [0, {n}).");
             _counts[t * n + q]++;
             counted++;
         }

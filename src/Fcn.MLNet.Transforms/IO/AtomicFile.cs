@@ -7,6 +7,20 @@ namespace Fcn.MLNet;
 /// </summary>
 public static class AtomicFile
 {
+    private const string TemporaryMarker = ".tmp-";
+
+    /// <summary>
+    /// Whether <paramref name="path"/> names one of the temporary files <see cref="Write"/> makes
+    /// (<c>.&lt;name&gt;.tmp-&lt;32 hex digits&gt;</c>); one that outlives its writer was left by a killed process.
+    /// </summary>
+    public static bool IsTemporaryName(string path)
+    {
+        string name = Path.GetFileName(path);
+        int marker = name.LastIndexOf(TemporaryMarker, StringComparison.Ordinal);
+        return name.StartsWith('.') && marker > 1 && name.Length - marker - TemporaryMarker.Length == 32
+            && name.AsSpan(marker + TemporaryMarker.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
+    }
+
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
@@ -20,7 +34,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}{TemporaryMarker}{Guid.NewGuid():N}");
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

@@ -26,6 +26,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
     private readonly TransformsCatalog _catalog;
     private readonly SegmentFcnOptions _options;
     private readonly byte[] _wrappedModel;
+    private readonly string _source;
 
     internal SegmentFcnEstimator(TransformsCatalog catalog, SegmentFcnOptions options)
     {
@@ -33,6 +34,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         _options = options ?? throw new ArgumentNullException(nameof(options));
         ValidateColumnNames(options);
         (var model, string source) = LoadModel(options);
+        _source = source;
         Contract = FcnModelContract.Inspect(model, source, options.ScoresOutputName);
         ClassNames = options.ClassNames ?? Contract.ClassNames;
         if (ClassNames is not null && Contract.NumberOfClasses is int k && ClassNames.Count != k)
@@ -111,9 +113,22 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         if (_options.ScoreColumnName is not null) onnxOutputs.Add(SegmentationGraph.ScoreOutput);
         using (var modelStream = new MemoryStream(_wrappedModel, writable: false))
         {
-            Add(_catalog.ApplyOnnxModel(onnxOutputs.ToArray(),
-                new[] { SegmentationGraph.PixelsInput, SegmentationGraph.SizeInput }, modelStream,
-                shapeDictionary: null, _options.GpuDeviceId, _options.FallbackToCpu, recursionLimit: 100).Fit(data));
+            ITransformer onnx;
+            try
+            {
+                onnx = _catalog.ApplyOnnxModel(onnxOutputs.ToArray(),
+                    new[] { SegmentationGraph.PixelsInput, SegmentationGraph.SizeInput }, modelStream,
+                    shapeDictionary: null, _options.GpuDeviceId, _options.FallbackToCpu, recursionLimit: 100).Fit(data);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // ONNX Runtime names the temporary copy ML.NET made of the model; name the user's model instead.
+                foreach (var done in steps) ModelLifetime.Release(done);
+                var inner = e;
+                while (inner.InnerException is not null) inner = inner.InnerException;
+                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(inner.Message, _source)}", e);
+            }
+            Add(onnx);
         }
         Add(_catalog.CustomMapping(new ClassMapVectorFactory().GetMapping(), ClassMapVectorFactory.ContractName).Fit(data));
         if (_options.ScoreColumnName is not null)

@@ -64,6 +64,10 @@ public sealed class FcnModelContract
                 $"{source}: SegmentFcn expects exactly one image input [N or 1, 3, H, W]; found {inputs.Count}: {Describe(inputs)}.");
         var input = inputs[0];
         var inDims = CheckFloatRank4(input, source, "input", "[N or 1, 3, H, W]");
+        if (inDims[3].Value == 3 && inDims[1].Value != 3)
+            throw new InvalidDataException(
+                $"{source}: input '{input.Name}' is channels-last {Shape(inDims)} (NHWC); SegmentFcn feeds channels-first [N, 3, H, W] (NCHW). " +
+                "Export the model channels-first (e.g. tf2onnx --inputs-as-nchw, or a Transpose at its input).");
         if (inDims[0].Value is long n && n != 1)
             throw new InvalidDataException($"{source}: input '{input.Name}' has batch size {n}; expected 1 or dynamic.");
         if (inDims[1].Value is long c && c != 3)

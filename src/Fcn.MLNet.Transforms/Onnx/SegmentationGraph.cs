@@ -7,8 +7,8 @@ namespace Fcn.MLNet.Onnx;
 /// Wraps an FCN into the graph SegmentFcn runs inside ML.NET. ML.NET's ONNX transformer accepts only one unknown
 /// dimension per input, so the image enters flat: <c>pixels: uint8[1, 3·H·W]</c> (planar, model channel order)
 /// and <c>size: int64[2] = (H, W)</c>. The wrapper reshapes, normalises, runs the FCN, resizes coarse
-/// scores bilinearly with half-pixel centres to H×W, and emits the per-pixel argmax (and optionally its score)
-/// flattened row-major.
+/// scores bilinearly with half-pixel centres to H×W, and emits the per-pixel argmax (<see cref="NotAScoreClass"/>
+/// where the scores hold a NaN; optionally also the winning score) flattened row-major.
 /// </summary>
 public static class SegmentationGraph
 {
@@ -23,6 +23,12 @@ public static class SegmentationGraph
 
     /// <summary>Winning-class score output, <c>float[H·W]</c>.</summary>
     public const string ScoreOutput = "__FcnScore";
+
+    /// <summary>
+    /// The class of a pixel whose scores hold a NaN (a broken or diverged model): never a real class, so such a map
+    /// is noticed instead of reading as confident class 0.
+    /// </summary>
+    public const int NotAScoreClass = -1;
 
     /// <summary>
     /// Builds the wrapped model. The FCN's nodes and initializers are kept as they are; only its image input is
@@ -69,6 +75,12 @@ public static class SegmentationGraph
 
         long[] flat = { -1 };
         string classes = b.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        // ArgMax over NaN scores says class 0; a pixel whose scores hold a NaN gets NotAScoreClass instead, so a broken
+        // or diverged model is seen, not mistaken for confident class-0 maps. (The sum over classes is NaN exactly then.)
+        string total = contract.Opset >= 13
+            ? b.Node("ReduceSum", new[] { scores, b.AddInt64s("sum_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
+            : b.Node("ReduceSum", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
+        classes = b.Node("Where", new[] { b.Node("IsNaN", new[] { total }), b.AddInt64s("not_a_score", new long[] { NotAScoreClass }), classes });
         classes = b.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
         string flatShape = b.AddInt64s("flat", flat, 1);
         AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, DataType.Int32);
