@@ -62,6 +62,38 @@ public class BadImageTests
         return path;
     }
 
+    /// <summary>A JPEG with an APP1 Exif segment whose only tag is Orientation (0x0112) = <paramref name="orientation"/>.</summary>
+    private string JpegWithOrientation(string name, int w, int h, ushort orientation)
+    {
+        byte[] jpeg = File.ReadAllBytes(Jpeg(name, w, h));
+        var tiff = new List<byte> { (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 1, 0 }; // little-endian header, IFD0 at 8, one entry
+        tiff.AddRange(new byte[] { 0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, (byte)(orientation >> 8), 0, 0, 0, 0, 0, 0 }); // SHORT ×1, next IFD 0
+        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
+        int length = payload.Length + 2;
+        var segment = new byte[] { 0xFF, 0xE1, (byte)(length >> 8), (byte)length }.Concat(payload);
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, jpeg[..2].Concat(segment).Concat(jpeg[2..]).ToArray());
+        return path;
+    }
+
+    [Test]
+    public void EXIF_orientation_is_reported_the_image_is_scored_as_stored_and_predict_warns_naming_it()
+    {
+        string folder = Path.Combine(_dir, "exif");
+        Directory.CreateDirectory(folder);
+        string photo = JpegWithOrientation(Path.Combine("exif", "turned.jpg"), 40, 24, orientation: 6);
+        var info = ImageFileCheck.Check(photo);
+        Assert.That(info, Is.EqualTo(new ImageFileInfo(40, 24, 6)));
+        Assert.That(info.ViewersReorient);
+        var model = TestFcn.Create(classes: 3, seed: 4).Save(_dir, "exif-fcn.onnx");
+        string output = Path.Combine(_dir, "exif-out");
+        var r = FcnProcess.Run("predict", "--model", model, "--input", folder, "--output", output);
+        Assert.That(r.ExitCode, Is.Zero, r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"warning: {photo} has EXIF orientation 6: it is scored as stored (40x24)"));
+        var map = MaskReader.Read(Path.Combine(output, "turned.png"));
+        Assert.That((map.Width, map.Height), Is.EqualTo((40, 24)), "the map has the stored pixels' size, as ML.NET and PIL read the file");
+    }
+
     [Test]
     public void A_good_png_and_jpeg_pass_with_their_size()
     {
