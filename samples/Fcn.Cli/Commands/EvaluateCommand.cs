@@ -27,7 +27,7 @@ internal static class EvaluateCommand
         var ml = new MLContext();
 
         SemanticSegmentationMetrics metrics;
-        ImageScreening? screened = null;
+        ImageScreening? screening = null;
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
@@ -42,14 +42,13 @@ internal static class EvaluateCommand
             if (modelPath is null || images is null) throw new UsageException("give either --predictions or --model with --images");
             var spec = ModelArguments.Parse(cl, modelPath);
             string? include = cl.Optional("include"), exclude = cl.Optional("exclude");
-            var screening = ImageScreening.Parse(cl, batch: true);
+            screening = ImageScreening.Parse(cl, batch: true);
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
             using var model = spec.Load(ml);
             var pairs = StemFilter.Parse(include, exclude).Apply(FilePairs.Pair(images, masks), "--images");
             var good = screening.Keep(pairs.Select(p => p.ImagePath), cancel).ToHashSet(StringComparer.Ordinal);
             pairs = pairs.Where(p => good.Contains(p.ImagePath)).ToList();
-            screened = screening;
             Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
             var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
@@ -60,7 +59,7 @@ internal static class EvaluateCommand
         Console.Error.WriteLine();
         Console.WriteLine(metrics);
         if (json is not null) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
-        if (screened?.Report() is int skipped && skipped > 0)
+        if (screening?.Report() is int skipped && skipped > 0)
         {
             Console.Error.WriteLine("note: the metrics above leave out these images");
             return skipped;

@@ -56,7 +56,8 @@ public static class ModelZip
         return message;
     }
 
-    private static Exception Innermost(Exception e)
+    /// <summary>The innermost exception (the one that says what went wrong under ML.NET's wrappers).</summary>
+    internal static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null) e = e.InnerException;
         return e;

@@ -52,7 +52,8 @@ public static class ImageFileCheck
     private static SKCodecResult Decode(SKCodec codec, SKImageInfo info, string path)
     {
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var row = new byte[4L * info.Width <= int.MaxValue ? 4 * info.Width : throw new InvalidDataException($"{path}: rows of {info.Width} pixels are too wide.")];
+        if (info.Width > int.MaxValue / 4) throw new InvalidDataException($"{path}: rows of {info.Width} pixels are too wide.");
+        var row = new byte[4 * info.Width];
         unsafe
         {
             fixed (byte* p = row)

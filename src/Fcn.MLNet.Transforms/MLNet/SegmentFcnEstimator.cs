@@ -124,9 +124,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             {
                 // ONNX Runtime names the temporary copy ML.NET made of the model; name the user's model instead.
                 foreach (var done in steps) ModelLifetime.Release(done);
-                var inner = e;
-                while (inner.InnerException is not null) inner = inner.InnerException;
-                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(inner.Message, _source)}", e);
+                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(ModelZip.Innermost(e).Message, _source)}", e);
             }
             Add(onnx);
         }
