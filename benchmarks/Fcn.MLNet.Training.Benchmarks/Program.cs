@@ -7,6 +7,8 @@
 //          [--lr 0.01] [--momentum 0.9] [--weight-decay 5e-4] [--bias-lr 2] [--ignore 255] [--threads 2]
 //          trains S steps on the given raw batches (float32 [S, N, 3, H, W], int32 [S, N, H, W]) and prints the
 //          loss of every step as JSON.
+//   dataset --out DIR [--count 600] [--size 2048x1024] [--classes 19] [--ignore 255]
+//          writes DIR/images and DIR/masks: seeded synthetic scenes for the data-loading benchmark (benchmarks/streaming).
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -15,9 +17,9 @@ using Fcn.MLNet.Training;
 using Fcn.MLNet.Training.Data;
 
 var inv = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("bench" or "parity"))
+if (args.Length == 0 || args[0] is not ("bench" or "parity" or "dataset"))
 {
-    Console.Error.WriteLine("usage: bench --model M --size HxW [--batch N] [--iters K] [--warmup W] [--threads T] | parity --model M --images F --labels F --steps S --batch N --height H --width W [...]");
+    Console.Error.WriteLine("usage: bench --model M --size HxW [--batch N] [--iters K] [--warmup W] [--threads T] | parity --model M --images F --labels F --steps S --batch N --height H --width W [...] | dataset --out DIR [--count N] [--size WxH] [--classes C] [--ignore L]");
     return 2;
 }
 var options = new Dictionary<string, string>();
@@ -25,6 +27,13 @@ for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = a
 string Get(string key, string fallback) => options.TryGetValue(key, out var v) ? v : fallback;
 int Int(string key, int fallback) => int.Parse(Get(key, fallback.ToString(inv)), inv);
 double Real(string key, double fallback) => double.Parse(Get(key, fallback.ToString(inv)), inv);
+
+if (args[0] == "dataset")
+{
+    var wh = Get("size", "2048x1024").Split('x');
+    SyntheticDataset.Write(Get("out", ""), Int("count", 600), int.Parse(wh[0], inv), int.Parse(wh[1], inv), Int("classes", 19), Int("ignore", 255));
+    return 0;
+}
 
 string modelPath = Get("model", "");
 int threads = Int("threads", 2);

@@ -218,7 +218,7 @@ public sealed class OnnxFcnTrainer : IDisposable
             IgnoreLabel = _options.IgnoreLabel,
             Seed = _options.Seed,
         });
-        return Train(sampler.Batches(), iterations, progress, cancellationToken);
+        return Train(sampler.Batches(iterations), iterations, progress, cancellationToken);
     }
 
     /// <summary>The forward model with the trained parameter values, as ONNX bytes (same graph, updated initializers).</summary>

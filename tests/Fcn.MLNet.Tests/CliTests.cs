@@ -131,6 +131,33 @@ public class CliTests
     }
 
     [Test]
+    public void Tta_flags_score_as_the_library_does_and_are_refused_where_they_cannot_apply()
+    {
+        var tta = new TestTimeAugmentation { HorizontalFlip = true, Scales = new[] { 0.75, 1 } };
+        string output = Path.Combine(_dir, "pred-tta");
+        var predict = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", output, "--tta-flip", "--tta-scales", "0.75,1");
+        Assert.That(predict.ExitCode, Is.Zero, predict.StdErr);
+        var ml = new MLContext();
+        for (int i = 0; i < _testImages.Length; i++)
+        {
+            var data = TestImage.ToDataView(ml, new[] { _testImages[i] });
+            var expected = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = _fcn.Bytes, TestTimeAugmentation = tta }).Fit(data).Transform(data)
+                .GetColumn<int[]>("Segmentation").Single();
+            Assert.That(MaskReader.Read(Path.Combine(output, $"img{i}.png")).Labels, Is.EqualTo(expected), $"img{i}");
+        }
+
+        var zip = FcnProcess.Run("predict", "--model", "m.zip", "--input", _images, "--output", _dir, "--tta-flip");
+        Assert.That(zip.ExitCode, Is.EqualTo(2));
+        Assert.That(zip.StdErr, Does.Contain("fcn import --onnx"));
+        var bad = FcnProcess.Run("evaluate", "--model", _onnx, "--images", _images, "--masks", _masks, "--num-classes", "3", "--tta-scales", "0,1");
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.StdErr, Does.Contain("(0, 4]"));
+        var train = FcnProcess.Run("train", "--backbone", "resnet18", "--arch", "fcn8s", "--images", _images, "--masks", _masks, "--num-classes", "3",
+            "--output", Path.Combine(_dir, "never.zip"), "--tta-flip");
+        Assert.That(train.ExitCode, Is.EqualTo(2), "training takes no test-time augmentation");
+    }
+
+    [Test]
     public void Failures_print_one_line_and_exit_1()
     {
         var missing = FcnProcess.Run("predict", "--model", Path.Combine(_dir, "nope.onnx"), "--input", _images, "--output", _dir);

@@ -11,9 +11,9 @@ internal static class EvaluateCommand
 {
     public const string Usage =
         "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ImageScreening.Usage + ")";
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " " + ImageScreening.Usage + ")";
 
-    public static readonly string[] Flags = ModelArguments.Flags.Append("skip-bad").ToArray();
+    public static readonly string[] Flags = ModelArguments.ScoringFlags.Append("skip-bad").ToArray();
 
 
     public static int Run(CommandLine cl, CancellationToken cancel)
@@ -31,7 +31,7 @@ internal static class EvaluateCommand
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
-            if (ModelArguments.AnyPreprocessingFlag(cl)) throw new UsageException("preprocessing flags need --model");
+            if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyTtaFlag(cl)) throw new UsageException("preprocessing and --tta flags need --model");
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
             metrics = ml.SemanticSegmentation().EvaluateFolders(masks, predictions, classes, ignore,

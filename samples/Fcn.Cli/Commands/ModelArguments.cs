@@ -12,6 +12,22 @@ internal static class ModelArguments
 
     public static readonly string[] Flags = { "bgr" };
 
+    /// <summary>Test-time augmentation flags of predict, evaluate and import.</summary>
+    public const string TtaUsage = "[--tta-flip] [--tta-scales a,b,…]";
+
+    /// <summary>The switches of commands that score: the preprocessing ones and <c>--tta-flip</c>.</summary>
+    public static readonly string[] ScoringFlags = Flags.Append("tta-flip").ToArray();
+
+    /// <summary>Whether <c>--tta-flip</c> or <c>--tta-scales</c> is given.</summary>
+    public static bool AnyTtaFlag(CommandLine cl) => cl.Flag("tta-flip") | cl.Has("tta-scales");
+
+    /// <summary><c>--tta-flip</c> / <c>--tta-scales</c>, or null when neither is given.</summary>
+    public static TestTimeAugmentation? TestTimeAugmentation(CommandLine cl)
+    {
+        try { return Fcn.MLNet.TestTimeAugmentation.Parse(cl.Optional("tta-scales"), cl.Flag("tta-flip")); }
+        catch (Exception e) when (e is FormatException or ArgumentException) { throw new UsageException(e.Message); }
+    }
+
     public static bool AnyPreprocessingFlag(CommandLine cl) =>
         cl.Has("scale") | cl.Has("mean") | cl.Has("std") | cl.Flag("bgr");
 
@@ -48,15 +64,18 @@ internal static class ModelArguments
         {
             if (AnyPreprocessingFlag(cl))
                 throw new UsageException("preprocessing flags apply to .onnx models; a .zip carries its own preprocessing");
-            return new ModelSpec(modelPath, true, null);
+            if (AnyTtaFlag(cl))
+                throw new UsageException("--tta-flip and --tta-scales apply to .onnx models; a .zip scores as it was saved " +
+                    "(build one with them: fcn import --onnx <model.onnx> --tta-flip …)");
+            return new ModelSpec(modelPath, true, null, null);
         }
         if (ext != ".onnx") throw new UsageException($"--model must be a .onnx or .zip file, got '{modelPath}'");
-        return new ModelSpec(modelPath, false, Preprocessing(cl));
+        return new ModelSpec(modelPath, false, Preprocessing(cl), TestTimeAugmentation(cl));
     }
 }
 
-/// <summary>A model file and, for .onnx, its preprocessing.</summary>
-internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing)
+/// <summary>A model file and, for .onnx, its preprocessing and test-time augmentation.</summary>
+internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing, TestTimeAugmentation? TestTimeAugmentation)
 {
     /// <summary>
     /// Loads the model as a scoring pipeline over <c>ImagePath</c>. Dispose it: ML.NET keeps each loaded ONNX model
@@ -72,7 +91,7 @@ internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Pr
             catch { loaded.Dispose(); throw; }
             return loaded;
         }
-        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing }));
+        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing, TestTimeAugmentation = TestTimeAugmentation }));
     }
 }
 

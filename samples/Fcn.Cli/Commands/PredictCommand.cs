@@ -11,11 +11,11 @@ internal static class PredictCommand
 {
     public const string Usage =
         "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
-        "             " + ModelArguments.Usage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
+        "             " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
         "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)\n" +
         "             " + ImageScreening.Usage + " [--overwrite]";
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "colorize", "overlay", "skip-bad" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.ScoringFlags.Concat(new[] { "colorize", "overlay", "skip-bad" }).ToArray();
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {

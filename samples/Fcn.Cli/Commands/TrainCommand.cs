@@ -22,7 +22,7 @@ internal static class TrainCommand
     public const string Usage =
         "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s [--stages])\n" +
         "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
-        "             [--iterations I | --epochs E] [--batch-size B] [--lr X] [--momentum M] [--weight-decay W]\n" +
+        "             [--iterations I | --epochs E] [--batch-size B] [--workers N] [--lr X] [--momentum M] [--weight-decay W]\n" +
         "             [--bias-lr-mult K] [--bias-decay-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
         "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
@@ -148,6 +148,7 @@ internal static class TrainCommand
             Iterations = iterations,
             Epochs = epochs ?? defaults.Epochs,
             BatchSize = cl.OptionalInt("batch-size") ?? defaults.BatchSize,
+            DataLoadingWorkers = cl.OptionalInt("workers") ?? defaults.DataLoadingWorkers,
             LearningRate = cl.OptionalDouble("lr") ?? defaults.LearningRate,
             Momentum = cl.OptionalDouble("momentum") ?? defaults.Momentum,
             WeightDecay = cl.OptionalDouble("weight-decay") ?? defaults.WeightDecay,

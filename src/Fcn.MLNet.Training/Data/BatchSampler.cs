@@ -73,17 +73,26 @@ public sealed record BatchSamplerOptions
 
     /// <summary>Seed of shuffling, cropping and mirroring.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Background threads that load, augment and collate batches; 0 does it on the consumer's thread. The
+    /// batches do not depend on it.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Batches each worker may prepare ahead of the consumer (bounds the memory held by prefetching).</summary>
+    public int PrefetchFactor { get; init; } = 2;
 }
 
 /// <summary>
-/// Draws endless batches from a <see cref="SegmentationDataset"/>: epoch after epoch, shuffled, each sample
-/// optionally rescaled (scale jitter) and mirrored, then either randomly cropped/padded to a fixed size or kept at native size (a batch padded to
-/// its largest image, with the ignore label in the padding so it adds no loss).
+/// Draws batches from a <see cref="SegmentationDataset"/>: epoch after epoch, shuffled, each sample optionally
+/// rescaled (scale jitter), mirrored, rotated, then either randomly cropped/padded to a fixed size or kept at native size
+/// (a batch padded to its largest image, with the ignore label in the padding so it adds no loss), then colour-distorted
+/// and blurred. Samples are loaded when drawn, optionally on background workers (see <see cref="Batches(long)"/>).
 /// </summary>
 public sealed class BatchSampler
 {
     private readonly SegmentationDataset _dataset;
     private readonly BatchSamplerOptions _options;
+    private readonly Dictionary<int, int[]> _orders = new();
 
     /// <summary>Creates a sampler over <paramref name="dataset"/>.</summary>
     public BatchSampler(SegmentationDataset dataset, BatchSamplerOptions? options = null)
@@ -91,6 +100,8 @@ public sealed class BatchSampler
         _dataset = dataset;
         _options = options ?? new BatchSamplerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
+        if (_options.Workers < 0 || _options.PrefetchFactor < 1)
+            throw new ArgumentException($"Data loading needs Workers ≥ 0 and PrefetchFactor ≥ 1, got {_options.Workers} and {_options.PrefetchFactor}.");
         if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
             throw new ArgumentException($"Crop size must be positive, got {c.Width}x{c.Height}.");
         _options.ValidateAugmentation();
@@ -99,37 +110,74 @@ public sealed class BatchSampler
     }
 
     /// <summary>An endless sequence of batches.</summary>
-    public IEnumerable<TrainingBatch> Batches()
+    public IEnumerable<TrainingBatch> Batches() => Batches(long.MaxValue);
+
+    /// <summary>
+    /// The first <paramref name="count"/> batches. Sample positions run on through the epochs (position p is sample
+    /// p mod N of epoch p / N); each epoch's order is shuffled by (seed, epoch), and each sample's augmentation draws
+    /// from its own generator seeded by (seed, epoch, position), so the batches are the same whatever the number of
+    /// <see cref="BatchSamplerOptions.Workers"/>. With workers, batches are loaded, augmented and collated in the
+    /// background, at most Workers × PrefetchFactor batches ahead of the consumer.
+    /// </summary>
+    public IEnumerable<TrainingBatch> Batches(long count)
     {
-        var random = new Random(_options.Seed);
-        var order = Enumerable.Range(0, _dataset.Count).ToArray();
-        int next = order.Length;
-        while (true)
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (_options.Workers == 0) return Synchronous(count);
+        return OrderedPrefetch.Run(count, _options.Workers, _options.Workers * _options.PrefetchFactor, Batch);
+    }
+
+    private IEnumerable<TrainingBatch> Synchronous(long count)
+    {
+        for (long b = 0; b < count; b++) yield return Batch(b);
+    }
+
+    /// <summary>Batch <paramref name="index"/> of the stream (thread-safe).</summary>
+    private TrainingBatch Batch(long index)
+    {
+        int n = _dataset.Count, size = _options.BatchSize;
+        var rows = new int[size];
+        var generators = new Random[size];
+        for (int i = 0; i < size; i++)
         {
-            var samples = new List<SegmentationSample>(_options.BatchSize);
-            while (samples.Count < _options.BatchSize)
-            {
-                if (next == order.Length)
-                {
-                    if (_options.Shuffle) random.Shuffle(order);
-                    next = 0;
-                }
-                var s = _dataset[order[next++]];
-                if (_options.ScaleRange is { } range) s = Rescaled(s, DrawScale(range, random));
-                if (_options.Mirror && random.Next(2) == 1) s = Mirrored(s);
-                if (_options.MaxRotationDegrees is { } maxDegrees && random.Next(2) == 1)
-                {
-                    double degrees = (random.NextDouble() * 2 - 1) * maxDegrees;
-                    s = RandomRotation.Rotate(s, degrees, _options.IgnoreLabel!.Value, _options.PadValue);
-                }
-                if (_options.CropSize is { } crop) s = RandomCrop(s, crop.Height, crop.Width, random);
-                if (_options.Photometric is { } photometric) s = Distorted(s, photometric, _options.Preprocessing!, random);
-                if (_options.BlurSigma is { } sigma && random.Next(2) == 1)
-                    s = GaussianBlur.Blur(s, sigma.Min + (random.NextDouble() * (sigma.Max - sigma.Min)));
-                samples.Add(s);
-            }
-            yield return Collate(samples);
+            long position = (index * size) + i;
+            int epoch = checked((int)(position / n)), k = (int)(position % n);
+            rows[i] = Order(epoch)[k];
+            generators[i] = new Random(SeedMix.Of(_options.Seed, epoch, k));
         }
+        var loaded = _dataset.Load(rows);
+        var samples = new List<SegmentationSample>(size);
+        for (int i = 0; i < size; i++) samples.Add(Augmented(loaded[i], generators[i]));
+        return Collate(samples);
+    }
+
+    /// <summary>The sample order of <paramref name="epoch"/>: shuffled by (seed, epoch), or the dataset's order.</summary>
+    private int[] Order(int epoch)
+    {
+        lock (_orders)
+        {
+            if (_orders.TryGetValue(epoch, out var order)) return order;
+            order = Enumerable.Range(0, _dataset.Count).ToArray();
+            if (_options.Shuffle) new Random(SeedMix.Of(_options.Seed, epoch)).Shuffle(order);
+            foreach (int old in _orders.Keys.Where(e => e < epoch - 1).ToList()) _orders.Remove(old); // workers lag at most an epoch
+            _orders[epoch] = order;
+            return order;
+        }
+    }
+
+    private SegmentationSample Augmented(SegmentationSample s, Random random)
+    {
+        if (_options.ScaleRange is { } range) s = Rescaled(s, DrawScale(range, random));
+        if (_options.Mirror && random.Next(2) == 1) s = Mirrored(s);
+        if (_options.MaxRotationDegrees is { } maxDegrees && random.Next(2) == 1)
+        {
+            double degrees = (random.NextDouble() * 2 - 1) * maxDegrees;
+            s = RandomRotation.Rotate(s, degrees, _options.IgnoreLabel!.Value, _options.PadValue);
+        }
+        if (_options.CropSize is { } crop) s = RandomCrop(s, crop.Height, crop.Width, random);
+        if (_options.Photometric is { } photometric) s = Distorted(s, photometric, _options.Preprocessing!, random);
+        if (_options.BlurSigma is { } sigma && random.Next(2) == 1)
+            s = GaussianBlur.Blur(s, sigma.Min + (random.NextDouble() * (sigma.Max - sigma.Min)));
+        return s;
     }
 
     private double DrawScale((double Min, double Max) range, Random random)

@@ -4,14 +4,14 @@ using Fcn.MLNet.Imaging;
 namespace Fcn.MLNet.Training.Data;
 
 /// <summary>
-/// A list of training samples, held in memory or loaded from image/mask file pairs each time they are drawn (so a
-/// large dataset does not have to fit in memory).
+/// A list of training samples, held in memory or loaded each time they are drawn (from image/mask file pairs or
+/// an IDataView), so a large dataset does not have to fit in memory.
 /// </summary>
 public sealed class SegmentationDataset
 {
-    private readonly Func<int, SegmentationSample> _load;
+    private readonly Func<IReadOnlyList<int>, IReadOnlyList<SegmentationSample>> _load;
 
-    private SegmentationDataset(int count, Func<int, SegmentationSample> load, IReadOnlyList<string> names)
+    private SegmentationDataset(int count, Func<IReadOnlyList<int>, IReadOnlyList<SegmentationSample>> load, IReadOnlyList<string> names)
     {
         Count = count;
         _load = load;
@@ -25,10 +25,21 @@ public sealed class SegmentationDataset
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>Sample <paramref name="index"/>.</summary>
-    public SegmentationSample this[int index] => _load(index);
+    public SegmentationSample this[int index] => _load(new[] { index })[0];
 
-    /// <summary>Samples produced on demand by <paramref name="load"/> (e.g. decoded from a compact store).</summary>
-    public static SegmentationDataset FromLoader(int count, Func<int, SegmentationSample> load, IReadOnlyList<string> names)
+    /// <summary>
+    /// Samples <paramref name="indices"/>, in that order (an index may repeat). A source read sequentially (an
+    /// IDataView) reads them all in one pass, so drawing a batch at once is cheaper than drawing its samples one by one.
+    /// Safe to call from several threads at once.
+    /// </summary>
+    public IReadOnlyList<SegmentationSample> Load(IReadOnlyList<int> indices) => _load(indices);
+
+    /// <summary>Samples produced on demand by <paramref name="load"/>, one at a time (e.g. decoded from a compact store).</summary>
+    public static SegmentationDataset FromLoader(int count, Func<int, SegmentationSample> load, IReadOnlyList<string> names) =>
+        FromBatchLoader(count, indices => indices.Select(load).ToList(), names);
+
+    /// <summary>Samples produced on demand by <paramref name="load"/>, which returns the samples of the given indices in their order.</summary>
+    public static SegmentationDataset FromBatchLoader(int count, Func<IReadOnlyList<int>, IReadOnlyList<SegmentationSample>> load, IReadOnlyList<string> names)
     {
         if (count == 0) throw new ArgumentException("The dataset is empty.", nameof(count));
         if (names.Count != count) throw new ArgumentException($"{names.Count} names for {count} samples.", nameof(names));
@@ -39,7 +50,7 @@ public sealed class SegmentationDataset
     public static SegmentationDataset FromSamples(IReadOnlyList<SegmentationSample> samples)
     {
         if (samples.Count == 0) throw new ArgumentException("The dataset is empty.", nameof(samples));
-        return new SegmentationDataset(samples.Count, i => samples[i], samples.Select((_, i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
+        return new SegmentationDataset(samples.Count, indices => indices.Select(i => samples[i]).ToList(), samples.Select((_, i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
     }
 
     /// <summary>
@@ -58,7 +69,7 @@ public sealed class SegmentationDataset
     {
         if (pairs.Count == 0) throw new ArgumentException("The dataset is empty.", nameof(pairs));
         preprocessing.Validate();
-        return new SegmentationDataset(pairs.Count, i => SegmentationSample.Load(pairs[i].ImagePath, pairs[i].MaskPath, preprocessing, colors),
+        return FromLoader(pairs.Count, i => SegmentationSample.Load(pairs[i].ImagePath, pairs[i].MaskPath, preprocessing, colors),
             pairs.Select(p => p.Stem).ToList());
     }
 }

@@ -27,34 +27,8 @@ public static class ClassFrequencyWeights
     public static float[] MedianFrequency(SegmentationDataset data, int classes, int? ignoreLabel)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), "At least one class is needed.");
-        var pixels = new long[classes];
-        var imagePixels = new long[classes];
-        var counts = new long[classes];
-        for (int i = 0; i < data.Count; i++)
-        {
-            Array.Clear(counts);
-            long valid = 0;
-            foreach (int y in data[i].Labels.Labels)
-            {
-                if (y == ignoreLabel) continue;
-                if ((uint)y >= (uint)classes)
-                    throw new InvalidDataException($"{data.Names[i]}: label {y} is not a class (0…{classes - 1}) or the ignore label {ignoreLabel?.ToString() ?? "(none)"}.");
-                counts[y]++;
-                valid++;
-            }
-            for (int c = 0; c < classes; c++)
-            {
-                if (counts[c] == 0) continue;
-                pixels[c] += counts[c];
-                imagePixels[c] += valid;
-            }
-        }
-        var frequency = new double[classes];
-        for (int c = 0; c < classes; c++) frequency[c] = imagePixels[c] == 0 ? double.NaN : (double)pixels[c] / imagePixels[c];
-        var present = frequency.Where(f => !double.IsNaN(f)).Order().ToArray();
-        if (present.Length == 0) throw new InvalidDataException("Median-frequency balancing: the training masks hold no labelled pixel.");
-        double median = present.Length % 2 == 1 ? present[present.Length / 2] : (present[present.Length / 2 - 1] + present[present.Length / 2]) / 2;
-        return frequency.Select(f => double.IsNaN(f) ? 1f : (float)(median / f)).ToArray();
+        var counts = new ClassPixelCounts(classes, ignoreLabel);
+        for (int i = 0; i < data.Count; i++) counts.Add(data[i].Labels.Labels, data.Names[i]);
+        return counts.MedianFrequencyWeights();
     }
 }

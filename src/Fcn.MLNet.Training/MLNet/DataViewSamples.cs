@@ -1,21 +1,51 @@
+using System.Security.Cryptography;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Imaging;
 using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Loss;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 
 namespace Fcn.MLNet.Training.MLNet;
 
-/// <summary>Reads an IDataView of images and ground truth into training samples (preprocessed, in memory).</summary>
-internal static class DataViewSamples
+/// <summary>
+/// Streams training samples from an IDataView of images and ground truth. <see cref="Survey"/> reads the label column
+/// once (images are not decoded when the masks give their size): it counts the rows, checks every label, gathers the
+/// class pixel counts and the data's fingerprint. Samples are then decoded and preprocessed when drawn, the rows of a
+/// request in one cursor pass, so memory does not grow with the dataset.
+/// </summary>
+internal sealed class DataViewSamples
 {
+    private readonly IDataView _data;
+    private readonly DataViewSchema.Column _image, _label;
+    private readonly ImagePreprocessing _preprocessing;
+    private readonly string _role;
+
+    private DataViewSamples(IDataView data, DataViewSchema.Column image, DataViewSchema.Column label, ImagePreprocessing preprocessing, string role)
+    {
+        _data = data;
+        _image = image;
+        _label = label;
+        _preprocessing = preprocessing;
+        _role = role;
+    }
+
+    /// <summary>The samples, decoded when drawn.</summary>
+    public SegmentationDataset Dataset { get; private set; } = null!;
+
+    /// <summary>Per-class pixel statistics of the labels (for class balancing).</summary>
+    public ClassPixelCounts PixelCounts { get; private set; } = null!;
+
+    /// <summary>"N images sha256:…" over every row's size and labels (what a checkpoint records of its data).</summary>
+    public string Fingerprint { get; private set; } = "";
+
     /// <summary>
-    /// Reads every row; each label must be in [0, <paramref name="classes"/>) or be <paramref name="ignoreLabel"/>, else
-    /// the error names the mask, the pixel and the label.
+    /// Surveys <paramref name="data"/>; each label must be in [0, <paramref name="classes"/>) or be
+    /// <paramref name="ignoreLabel"/>, else the error names the mask, the pixel and the label.
     /// </summary>
-    public static SegmentationDataset Read(IDataView data, string imageColumn, string labelColumn, ImagePreprocessing preprocessing, string role,
-        int classes, int? ignoreLabel)
+    public static DataViewSamples Survey(IDataView data, string imageColumn, string labelColumn, ImagePreprocessing preprocessing, string role,
+        int classes, int? ignoreLabel, CancellationToken cancel = default)
     {
         var image = data.Schema.GetColumnOrNull(imageColumn)
             ?? throw new ArgumentOutOfRangeException(nameof(imageColumn), $"FcnTrainer: {role} has no image column '{imageColumn}'.");
@@ -23,32 +53,80 @@ internal static class DataViewSamples
             throw new ArgumentOutOfRangeException(nameof(imageColumn), $"FcnTrainer: column '{imageColumn}' must be an image (MLImage); found {image.Type}.");
         var label = data.Schema.GetColumnOrNull(labelColumn)
             ?? throw new ArgumentOutOfRangeException(nameof(labelColumn), $"FcnTrainer: {role} has no label column '{labelColumn}'.");
+        var source = new DataViewSamples(data, image, label, preprocessing, role);
 
-        var samples = new List<SegmentationSample>();
         var names = new List<string>();
-        using var cursor = data.GetRowCursor(new[] { image, label });
-        var getImage = cursor.GetGetter<MLImage>(image);
-        var readLabels = LabelMapColumn.Getter(cursor, label, colors: null, ignoreLabel: null, "label");
-        long row = 0;
-        while (cursor.MoveNext())
+        var counts = new ClassPixelCounts(classes, ignoreLabel);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var cursor = data.GetRowCursor(new[] { label }))
         {
-            MLImage img = null!;
-            getImage(ref img);
-            if (img is null) throw new InvalidDataException($"FcnTrainer: row {row} of {role} has no image.");
-            var (labels, size, source) = readLabels(row);
-            if (size is { } s && (s.Width != img.Width || s.Height != img.Height))
-                throw new InvalidDataException($"{source}: mask is {s.Width}x{s.Height} but its image is {img.Width}x{img.Height}.");
-            if (labels.Length != img.Width * img.Height)
-                throw new InvalidDataException($"{source}: {labels.Length} labels for a {img.Width}x{img.Height} image.");
-            for (int i = 0; i < labels.Length; i++)
-                if ((uint)labels[i] >= (uint)classes && labels[i] != ignoreLabel)
-                    throw new InvalidDataException($"{source}: pixel ({i % img.Width}, {i / img.Width}) has label {labels[i]}, but there are {classes} classes " +
-                        $"(labels 0–{classes - 1}) and the ignore label is {ignoreLabel?.ToString() ?? "none"} (NumberOfClasses / --num-classes, IgnoreLabel / --ignore-label).");
-            samples.Add(new SegmentationSample(SegmentationSample.ToPlanar(img, preprocessing), new LabelMap(img.Width, img.Height, labels)));
-            names.Add(source);
-            row++;
+            var readLabels = LabelMapColumn.Getter(cursor, label, colors: null, ignoreLabel: null, "label");
+            long row = 0;
+            while (cursor.MoveNext())
+            {
+                cancel.ThrowIfCancellationRequested();
+                var (labels, size, name) = readLabels(row);
+                // Integer-vector labels carry no size: the image gives it (decoded for that alone).
+                var (width, height) = size ?? source.ImageSize(row);
+                if (labels.Length != (long)width * height)
+                    throw new InvalidDataException($"{name}: {labels.Length} labels for a {width}x{height} image.");
+                for (int i = 0; i < labels.Length; i++)
+                    if ((uint)labels[i] >= (uint)classes && labels[i] != ignoreLabel)
+                        throw new InvalidDataException($"{name}: pixel ({i % width}, {i / width}) has label {labels[i]}, but there are {classes} classes " +
+                            $"(labels 0–{classes - 1}) and the ignore label is {ignoreLabel?.ToString() ?? "none"} (NumberOfClasses / --num-classes, IgnoreLabel / --ignore-label).");
+                counts.Add(labels, name);
+                hash.AppendData(BitConverter.GetBytes(width));
+                hash.AppendData(BitConverter.GetBytes(height));
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
+                names.Add(name);
+                row++;
+            }
         }
-        if (samples.Count == 0) throw new InvalidDataException($"FcnTrainer: {role} has no rows.");
-        return SegmentationDataset.FromLoader(samples.Count, i => samples[i], names);
+        if (names.Count == 0) throw new InvalidDataException($"FcnTrainer: {role} has no rows.");
+        source.Dataset = SegmentationDataset.FromBatchLoader(names.Count, source.Load, names);
+        source.PixelCounts = counts;
+        source.Fingerprint = $"{names.Count} images sha256:{Convert.ToHexString(hash.GetHashAndReset())[..16]}";
+        return source;
+    }
+
+    private (int Width, int Height) ImageSize(long row)
+    {
+        var sample = Read(new[] { (int)row })[(int)row];
+        return (sample.Width, sample.Height);
+    }
+
+    private IReadOnlyList<SegmentationSample> Load(IReadOnlyList<int> indices)
+    {
+        var loaded = Read(indices);
+        return indices.Select(i => loaded[i]).ToList();
+    }
+
+    /// <summary>Decodes the rows <paramref name="indices"/> (any order, repeats allowed) in one cursor pass.</summary>
+    private Dictionary<int, SegmentationSample> Read(IReadOnlyList<int> indices)
+    {
+        var wanted = indices.Distinct().Order().ToArray();
+        var loaded = new Dictionary<int, SegmentationSample>(wanted.Length);
+        using var cursor = _data.GetRowCursor(new[] { _image, _label });
+        var getImage = cursor.GetGetter<MLImage>(_image);
+        var readLabels = LabelMapColumn.Getter(cursor, _label, colors: null, ignoreLabel: null, "label");
+        int next = 0;
+        long row = -1;
+        while (next < wanted.Length && cursor.MoveNext())
+        {
+            if (++row != wanted[next]) continue; // skipped rows are not decoded (ML.NET getters are lazy)
+            // The image is not disposed: a cached IDataView (AppendCacheCheckpoint) hands out the same MLImage every epoch.
+            MLImage image = null!;
+            getImage(ref image);
+            if (image is null) throw new InvalidDataException($"FcnTrainer: row {row} of {_role} has no image.");
+            var (labels, size, name) = readLabels(row);
+            if (size is { } s && (s.Width != image.Width || s.Height != image.Height))
+                throw new InvalidDataException($"{name}: mask is {s.Width}x{s.Height} but its image is {image.Width}x{image.Height}.");
+            if (labels.Length != image.Width * image.Height)
+                throw new InvalidDataException($"{name}: {labels.Length} labels for a {image.Width}x{image.Height} image.");
+            loaded[wanted[next++]] = new SegmentationSample(SegmentationSample.ToPlanar(image, _preprocessing), new LabelMap(image.Width, image.Height, labels));
+        }
+        if (next < wanted.Length)
+            throw new InvalidDataException($"FcnTrainer: {_role} has only {row + 1} rows now, but row {wanted[next]} was asked for: the data changed during training.");
+        return loaded;
     }
 }

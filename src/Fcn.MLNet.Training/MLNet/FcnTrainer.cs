@@ -53,13 +53,16 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             ? new[] { _options.Architecture }
             : Enum.GetValues<FcnArchitecture>().Where(a => a <= _options.Architecture).ToArray();
         var (first, backbone, preprocessing) = InitialModel(stages[0]);
-        var train = DataViewSamples.Read(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
-            _options.NumberOfClasses, _options.IgnoreLabel);
-        // What a checkpoint records and a resume checks (hashes the labels: only when there are checkpoints).
-        var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, train);
-        Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each");
+        // One pass over the labels; images are decoded when drawn (streamed), so memory does not grow with the data.
+        var source = DataViewSamples.Survey(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
+            _options.NumberOfClasses, _options.IgnoreLabel, _options.CancellationToken);
+        var train = source.Dataset;
+        // What a checkpoint records and a resume checks.
+        var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, source.Fingerprint);
+        Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each, " +
+            $"{_options.DataLoadingWorkers} data loading worker(s)");
         var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
-            ? ClassFrequencyWeights.MedianFrequency(train, _options.NumberOfClasses, _options.IgnoreLabel)
+            ? source.PixelCounts.MedianFrequencyWeights()
             : _options.ClassWeights;
         if (_options.ClassBalancing != ClassBalancing.None)
             Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
@@ -158,11 +161,13 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 BatchSize = _options.BatchSize, CropSize = _options.CropSize, ScaleRange = _options.ScaleRange, Mirror = _options.Mirror, Shuffle = _options.Shuffle,
                 MaxRotationDegrees = _options.MaxRotationDegrees, Photometric = _options.Photometric, BlurSigma = _options.BlurSigma, Preprocessing = preprocessing,
                 IgnoreLabel = _options.IgnoreLabel, Seed = SeedMix.Of(_options.Seed, stageIndex, epoch),
+                Workers = _options.DataLoadingWorkers, PrefetchFactor = _options.PrefetchFactor,
             });
+            int batches = Math.Min(perEpoch, total - trainer.Iteration);
             int e = epoch;
             try
             {
-                trainer.Train(sampler.Batches(), Math.Min(perEpoch, total - trainer.Iteration), new SynchronousProgress<TrainingProgress>(p =>
+                trainer.Train(sampler.Batches(batches), batches, new SynchronousProgress<TrainingProgress>(p =>
                 {
                     history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
                     _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));

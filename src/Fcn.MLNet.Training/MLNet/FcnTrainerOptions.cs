@@ -64,6 +64,16 @@ public sealed class FcnTrainerOptions
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; set; } = 1;
 
+    /// <summary>
+    /// Background threads that decode, augment and batch training images while the net trains (0: on the training
+    /// thread). Training data is streamed: images are decoded when drawn, so memory does not grow with the dataset. The
+    /// batches are the same whatever the number of workers.
+    /// </summary>
+    public int DataLoadingWorkers { get; set; } = 1;
+
+    /// <summary>Batches each data loading worker prepares ahead of training (bounds the memory held by prefetching).</summary>
+    public int PrefetchFactor { get; set; } = 2;
+
     /// <summary>Base learning rate (loss is the mean over labelled pixels).</summary>
     public double LearningRate { get; set; } = 1e-4;
 
@@ -158,6 +168,8 @@ public sealed class FcnTrainerOptions
             $"NumberOfClasses (--num-classes) must be 1 to {Evaluation.SegmentationConfusionMatrix.MaxClasses}, got {NumberOfClasses}.");
         Require(Epochs >= 1 && Iterations is null or >= 1, "Epochs and Iterations (--epochs, --iterations) must be at least 1.");
         Require(BatchSize >= 1, $"BatchSize (--batch-size) must be at least 1, got {BatchSize}.");
+        Require(DataLoadingWorkers is >= 0 and <= 64, $"DataLoadingWorkers (--workers) must be 0 to 64, got {DataLoadingWorkers}.");
+        Require(PrefetchFactor is >= 1 and <= 64, $"PrefetchFactor must be 1 to 64, got {PrefetchFactor}.");
         Require(ClassNames is null || ClassNames.Count == NumberOfClasses, $"{ClassNames?.Count} class names (--classes) for {NumberOfClasses} classes.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"Learning rate must be positive, got {LearningRate} (LearningRate, --lr).");
         Require(Momentum is >= 0 and < 1, $"Momentum must be in [0, 1), got {Momentum} (Momentum, --momentum).");

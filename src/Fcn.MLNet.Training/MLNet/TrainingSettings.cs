@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Fcn.MLNet.Training.Data;
 
 namespace Fcn.MLNet.Training.MLNet;
 
@@ -42,8 +41,8 @@ public sealed record TrainingSettings
     /// <summary>Batching and augmentation: batch size, crop, scale range, mirroring, shuffling, seed.</summary>
     public string Sampling { get; init; } = "";
 
-    /// <summary>The settings of a run of <paramref name="o"/> on <paramref name="train"/>.</summary>
-    internal static TrainingSettings Of(FcnTrainerOptions o, SegmentationDataset train)
+    /// <summary>The settings of a run of <paramref name="o"/> on the data of fingerprint <paramref name="data"/> (see <see cref="DataViewSamples.Fingerprint"/>).</summary>
+    internal static TrainingSettings Of(FcnTrainerOptions o, string data)
     {
         var inv = CultureInfo.InvariantCulture;
         string model = o.BaseModelPath is { } path
@@ -57,7 +56,7 @@ public sealed record TrainingSettings
             Protocol = o.BaseModelPath is null ? o.Protocol.ToString() : "as given",
             Classes = o.NumberOfClasses,
             IgnoreLabel = o.IgnoreLabel,
-            Data = $"{train.Count} images sha256:{Fingerprint(train)}",
+            Data = data,
             LearningRate = o.LearningRate,
             Optimizer = string.Create(inv, $"momentum {o.Momentum}, weight decay {o.WeightDecay}, bias lr ×{o.BiasLearningRateMultiplier}, " +
                 $"bias decay ×{o.BiasWeightDecayMultiplier}, schedule {o.Schedule}"),
@@ -87,18 +86,5 @@ public sealed record TrainingSettings
         Check("loss", Loss, now.Loss);
         Check("sampling", Sampling, now.Sampling);
         return d;
-    }
-
-    private static string Fingerprint(SegmentationDataset train)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (int i = 0; i < train.Count; i++)
-        {
-            var s = train[i];
-            hash.AppendData(BitConverter.GetBytes(s.Width));
-            hash.AppendData(BitConverter.GetBytes(s.Height));
-            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(s.Labels.Labels.AsSpan()));
-        }
-        return Convert.ToHexString(hash.GetHashAndReset())[..16];
     }
 }

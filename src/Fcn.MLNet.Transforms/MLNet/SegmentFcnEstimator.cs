@@ -47,8 +47,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             if (Contract.OutputMatchesInputSize)
                 throw new ArgumentException($"SegmentFcn: shift-and-stitch needs a model with coarse output; {source} already predicts at input size.");
         }
+        options.TestTimeAugmentation?.Validate();
         _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
-            emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch).ToByteArray();
+            emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch, options.TestTimeAugmentation).ToByteArray();
     }
 
     /// <summary>What was learned about the model when checking its contract.</summary>

@@ -21,7 +21,8 @@ public sealed class SegmentFcnOptions
     /// <summary>Output column with the map's width (int). Default: output column name + "Width".</summary>
     public string? WidthColumnName { get; set; }
 
-    /// <summary>When set, a float vector column with the winning class's score per pixel (as the model scores it).</summary>
+    /// <summary>When set, a float vector column with the winning class's score per pixel (as the model scores it; with
+    /// <see cref="TestTimeAugmentation"/>, its averaged probability).</summary>
     public string? ScoreColumnName { get; set; }
 
     /// <summary>When set, an image column with the class map drawn in the PASCAL VOC palette.</summary>
@@ -45,6 +46,13 @@ public sealed class SegmentFcnOptions
     /// bilinear resize. The model must accept a batch of f² images. Null (default) scores once.
     /// </summary>
     public (int OutputStride, int Factor)? ShiftAndStitch { get; set; }
+
+    /// <summary>
+    /// Test-time augmentation: score each image at several scales and/or mirrored, and take the argmax of the averaged
+    /// class probabilities (see <see cref="Fcn.MLNet.TestTimeAugmentation"/>); it costs one forward pass per variant.
+    /// Null (default) scores once. Not combinable with <see cref="ShiftAndStitch"/>.
+    /// </summary>
+    public TestTimeAugmentation? TestTimeAugmentation { get; set; }
 
     /// <summary>GPU device for ONNX Runtime, or null for CPU.</summary>
     public int? GpuDeviceId { get; set; }

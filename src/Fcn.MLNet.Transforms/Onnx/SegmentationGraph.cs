@@ -33,11 +33,16 @@ public static class SegmentationGraph
     /// <summary>
     /// Builds the wrapped model. The FCN's nodes and initializers are kept as they are; only its image input is
     /// rewired and its outputs replaced. <paramref name="classNames"/> (when given) are stored in metadata_props.
+    /// With <paramref name="testTimeAugmentation"/> the FCN's nodes run once per variant and the class map is the
+    /// argmax of the averaged probabilities (see <see cref="TestTimeAugmentationGraph"/>).
     /// </summary>
     public static ModelProto Wrap(ModelProto fcn, FcnModelContract contract, ImagePreprocessing preprocessing,
-        bool emitScore, IReadOnlyList<string>? classNames, (int Stride, int Factor)? shiftAndStitch = null)
+        bool emitScore, IReadOnlyList<string>? classNames, (int Stride, int Factor)? shiftAndStitch = null,
+        TestTimeAugmentation? testTimeAugmentation = null)
     {
         preprocessing.Validate();
+        if (testTimeAugmentation is not null && shiftAndStitch is { Factor: > 1 })
+            throw new ArgumentException("SegmentFcn: shift-and-stitch and test-time augmentation cannot be combined; choose one.");
         var model = fcn.Clone();
         var g = model.Graph;
         foreach (var reserved in new[] { PixelsInput, SizeInput, ClassesOutput, ScoreOutput })
@@ -68,9 +73,15 @@ public static class SegmentationGraph
         MoveToFront(g, fcnNodeCount); // keep the node list topologically sorted
 
         string scores = contract.OutputName;
-        if (shiftAndStitch is { } s2 && s2.Factor > 1)
+        if (testTimeAugmentation is not null)
+        {
+            var fcnNodes = g.Node.Skip(g.Node.Count - fcnNodeCount).ToList();
+            scores = TestTimeAugmentationGraph.Emit(b, fcnNodes, x, scores, contract.OutputMatchesInputSize, contract.Opset, SizeInput,
+                testTimeAugmentation, (builder, s) => ResizeToInput(builder, s, contract.Opset));
+        }
+        else if (shiftAndStitch is { } s2 && s2.Factor > 1)
             scores = ShiftAndStitch.Interlace(b, scores, s2.Factor);
-        if (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 })
+        if (testTimeAugmentation is null && (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 }))
             scores = ResizeToInput(b, scores, contract.Opset);
 
         long[] flat = { -1 };

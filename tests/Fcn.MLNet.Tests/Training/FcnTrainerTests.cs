@@ -123,6 +123,29 @@ public class FcnTrainerTests
     }
 
     [Test]
+    public void The_number_of_data_loading_workers_does_not_change_the_trained_model()
+    {
+        var data = new MLContext().Data.LoadFromEnumerable(_train);
+        byte[] Train(int workers)
+        {
+            var ml = new MLContext(seed: 0);
+            var options = Options(ml, epochs: 2);
+            options.ValidationData = null;
+            options.DataLoadingWorkers = workers;
+            options.BatchSize = 2;
+            options.CropSize = (28, 30);
+            options.ScaleRange = (0.7, 1.4);
+            options.Photometric = new Fcn.MLNet.Training.Data.PhotometricDistortion();
+            var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
+            ml.Transforms.LoadImages("Image", "", "ImagePath").Append(trainer).Fit(data);
+            return trainer.TrainedModel!;
+        }
+        var inline = OnnxModelFile.Parse(Train(0)).Graph.Initializer.ToDictionary(t => t.Name);
+        foreach (var t in OnnxModelFile.Parse(Train(3)).Graph.Initializer.Where(t => t.DataType == 1))
+            Assert.That(OnnxTensor.ReadFloats(t), Is.EqualTo(OnnxTensor.ReadFloats(inline[t.Name])).Within(1e-5f), t.Name);
+    }
+
+    [Test]
     public void Wrong_label_column_type_names_the_column()
     {
         var ml = new MLContext();
