@@ -88,6 +88,35 @@ public class SegmentFcnTests
         }
     }
 
+    [TestCase(480, 360)] // CamVid: 6 bands of 64 rows, the last one partial
+    [TestCase(97, 130)]  // odd sizes, 3 bands
+    [TestCase(33, 64)]   // exactly one band
+    public void Coarse_scores_resized_and_argmaxed_band_by_band_equal_the_whole_image_reference(int width, int height)
+    {
+        // The class map and winning score are computed in bands of rows (BandedArgmax); the reference resizes the
+        // whole score map at once, in double precision.
+        var ml = new MLContext(seed: 0);
+        var fcn = TestFcn.Create(classes: 11, seed: 31, pool: 8, weightScale: 1f / 16);
+        // Red rises left to right and green top to bottom (blue is noise), so the classes change across the image.
+        var rgb = new byte[3 * width * height];
+        var noise = new Random(17);
+        for (int p = 0; p < width * height; p++)
+            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = ((byte)(p % width * 255 / (width - 1)), (byte)(p / width * 255 / (height - 1)), (byte)noise.Next(256));
+        var img = new TestImage(width, height, rgb);
+        var data = TestImage.ToDataView(ml, new[] { img });
+        var model = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes, ScoreColumnName = "Score" }).Fit(data);
+        var scored = model.Transform(data);
+        var map = scored.GetColumn<int[]>("Segmentation").Single();
+        var best = scored.GetColumn<float[]>("Score").Single();
+        var coarse = fcn.ReferenceScores(img.Planar(), height, width, out int h, out int w);
+        var full = Reference.ResizeBilinearHalfPixel(coarse, fcn.Classes, h, w, height, width);
+        var (expected, margin, bestScore) = Reference.Argmax(full, fcn.Classes, height * width);
+        AssertSameClasses(map, expected, margin, $"{width}x{height}");
+        Assert.That(Enumerable.Range(0, bestScore.Length).Max(p => Math.Abs(best[p] - bestScore[p])), Is.LessThan(1e-4), "winning score");
+        Assert.That(map.Distinct().Count(), Is.GreaterThan(2), "the test net must predict several classes");
+        ModelLifetime.Release(model);
+    }
+
     [Test]
     public void Preprocessing_is_applied_in_the_models_channel_order()
     {

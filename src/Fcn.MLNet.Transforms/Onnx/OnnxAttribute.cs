@@ -38,6 +38,10 @@ public static class OnnxAttribute
     public static AttributeProto Tensor(string name, TensorProto value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
 
+    /// <summary>A GRAPH attribute (e.g. the body of a Loop).</summary>
+    public static AttributeProto Graph(string name, GraphProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
+
     /// <summary>Finds an attribute of a node by name, or null.</summary>
     public static AttributeProto? Find(NodeProto node, string name) =>
         node.Attribute.FirstOrDefault(a => a.Name == name);

@@ -26,8 +26,20 @@ public sealed class OnnxGraphBuilder
         }
     }
 
+    private OnnxGraphBuilder(GraphProto graph, HashSet<string> names)
+    {
+        Graph = graph;
+        _names = names;
+    }
+
     /// <summary>The graph being built.</summary>
     public GraphProto Graph { get; }
+
+    /// <summary>
+    /// A builder for a subgraph (the body of a Loop or If) that shares this builder's names, so no name in the body
+    /// clashes with one outside it; the body may read this graph's values and initializers.
+    /// </summary>
+    public OnnxGraphBuilder Subgraph(string graphName) => new(new GraphProto { Name = UniqueName(graphName) }, _names);
 
     /// <summary>Returns <paramref name="hint"/> if unused, else the hint with a numeric suffix; reserves it.</summary>
     public string UniqueName(string hint)
@@ -50,6 +62,16 @@ public sealed class OnnxGraphBuilder
     {
         string name = UniqueName(hint);
         Graph.Input.Add(ValueInfo(name, type, dims));
+        return name;
+    }
+
+    /// <summary>Declares a scalar (rank 0) graph input under a unique name derived from <paramref name="hint"/> (a Loop body's iteration count and condition).</summary>
+    public string AddScalarInput(string hint, DataType type)
+    {
+        string name = UniqueName(hint);
+        var info = ValueInfo(name, type);
+        info.Type.TensorType.Shape = new TensorShapeProto();
+        Graph.Input.Add(info);
         return name;
     }
 

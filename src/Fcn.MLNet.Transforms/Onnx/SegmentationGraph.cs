@@ -82,13 +82,31 @@ public static class SegmentationGraph
         else if (shiftAndStitch is { } s2 && s2.Factor > 1)
             scores = ShiftAndStitch.Interlace(b, scores, s2.Factor);
         if (testTimeAugmentation is null && (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 }))
-            scores = ResizeToInput(b, scores, contract.Opset);
+        {
+            // Coarse scores: resize and argmax band by band, never holding the full-resolution scores.
+            var (bandClasses, bandBest) = BandedArgmax.Emit(b, scores, SizeInput, contract.Opset, emitScore, NotAScoreClass);
+            AddNamedOutput(b, "Identity", ClassesOutput, new[] { bandClasses }, DataType.Int32);
+            if (emitScore) AddNamedOutput(b, "Identity", ScoreOutput, new[] { bandBest! }, DataType.Float);
+        }
+        else
+        {
+            EmitArgmax(b, scores, contract.Opset, emitScore);
+        }
 
+        if (classNames is not null) ModelMetadata.WriteClassNames(model, classNames);
+        if (contract.NumberOfClasses is int k) OnnxModelFile.SetMetadata(model, ModelMetadata.NumberOfClassesKey, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
+        return model;
+    }
+
+    /// <summary>Argmax (and winning score) of full-resolution scores <c>[1, C, H, W]</c>, flattened row-major.</summary>
+    private static void EmitArgmax(OnnxGraphBuilder b, string scores, long opset, bool emitScore)
+    {
         long[] flat = { -1 };
         string classes = b.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         // ArgMax over NaN scores says class 0; a pixel whose scores hold a NaN gets NotAScoreClass instead, so a broken
         // or diverged model is seen, not mistaken for confident class-0 maps. (The sum over classes is NaN exactly then.)
-        string total = contract.Opset >= 13
+        string total = opset >= 13
             ? b.Node("ReduceSum", new[] { scores, b.AddInt64s("sum_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
             : b.Node("ReduceSum", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
         classes = b.Node("Where", new[] { b.Node("IsNaN", new[] { total }), b.AddInt64s("not_a_score", new long[] { NotAScoreClass }), classes });
@@ -98,16 +116,12 @@ public static class SegmentationGraph
 
         if (emitScore)
         {
-            string best = contract.Opset >= 18
+            string best = opset >= 18
                 ? b.Node("ReduceMax", new[] { scores, b.AddInt64s("class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
                 : b.Node("ReduceMax", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
             AddNamedOutput(b, "Reshape", ScoreOutput, new[] { best, flatShape }, DataType.Float);
         }
 
-        if (classNames is not null) ModelMetadata.WriteClassNames(model, classNames);
-        if (contract.NumberOfClasses is int k) OnnxModelFile.SetMetadata(model, ModelMetadata.NumberOfClassesKey, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
-        return model;
     }
 
     /// <summary>Bilinear resize of <c>[N, C, h, w]</c> scores to the input's H×W, half-pixel centres.</summary>
