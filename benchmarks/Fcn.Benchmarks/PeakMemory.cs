@@ -8,10 +8,10 @@ namespace Fcn.Benchmarks;
 /// <summary>Peak resident memory (VmHWM) of this process after scoring one large image; run once per process.</summary>
 internal static class PeakMemory
 {
-    public static int Run(string mode, int width, int height)
+    public static int Run(string mode, int width, int height, int classes = 21)
     {
         var path = BenchmarkImages.Write(Path.Combine(Path.GetTempPath(), "fcn-bench"), 1, width, height)[0];
-        var options = BenchmarkModel.Options();
+        var options = BenchmarkModel.Options(classes);
         long before = HighWaterMarkKb();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int pixels;
@@ -30,7 +30,7 @@ internal static class PeakMemory
             load = clock.Elapsed.TotalSeconds;
             pixels = SegmentationScoring.Score(ml, pipeline, new[] { path }).Single().ClassMap.Labels.Length;
         }
-        Console.WriteLine($"{mode}: {width}x{height}, {pixels} pixels; model load {load:F1} s, first image {clock.Elapsed.TotalSeconds - load:F1} s; " +
+        Console.WriteLine($"{mode}: {width}x{height}, {classes} classes, {pixels} pixels; model load {load:F1} s, first image {clock.Elapsed.TotalSeconds - load:F1} s; " +
             $"peak RSS {HighWaterMarkKb() / 1024} MiB (before scoring: {before / 1024} MiB)");
         return 0;
     }

@@ -55,6 +55,6 @@ internal static class SteadyTiming
 /// <summary>The model every benchmark scores: ResNet18-shaped FCN-32s, 21 classes, ImageNet preprocessing.</summary>
 internal static class BenchmarkModel
 {
-    public static SegmentFcnOptions Options() =>
-        new() { ModelBytes = ResNet18Fcn32s.Build().ToByteArray(), Preprocessing = ImagePreprocessing.ImageNet };
+    public static SegmentFcnOptions Options(int classes = 21) =>
+        new() { ModelBytes = ResNet18Fcn32s.Build(classes).ToByteArray(), Preprocessing = ImagePreprocessing.ImageNet };
 }
