@@ -1,5 +1,6 @@
 using Fcn.MLNet;
 using Fcn.MLNet.Data;
+using Fcn.MLNet.Datasets;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Microsoft.ML;
@@ -11,19 +12,22 @@ internal static class EvaluateCommand
 {
     public const string Usage =
         "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " " + ImageScreening.Usage + ")";
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " " + ImageScreening.Usage + ")\n" +
+        "             a standard dataset in place of --masks/--images: " + DatasetArguments.Usage + "\n" +
+        "             (its classes and ignore label replace --num-classes and --ignore-label; predictions are <stem>.png)";
 
     public static readonly string[] Flags = ModelArguments.ScoringFlags.Append("skip-bad").ToArray();
 
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {
-        string masks = cl.Required("masks");
-        int classes = cl.NumberOfClasses();
-        int ignore = cl.OptionalInt("ignore-label") ?? 255;
+        var dataset = DatasetArguments.Parse(cl, "images", "masks");
+        string? masks = dataset is null ? cl.Required("masks") : null;
+        int classes = dataset?.NumberOfClasses(cl) ?? cl.NumberOfClasses();
+        int ignore = dataset?.IgnoreLabel(cl) ?? cl.OptionalInt("ignore-label") ?? 255;
         string? json = cl.Optional("json");
-        string? predictions = cl.Optional("predictions"), modelPath = cl.Optional("model"), images = cl.Optional("images");
-        var guard = OutputGuard.For(cl).InputFolder("--masks", masks).InputFolder("--predictions", predictions).InputFolder("--images", images).InputFile("--model", modelPath);
+        string? predictions = cl.Optional("predictions"), modelPath = cl.Optional("model"), images = dataset is null ? cl.Optional("images") : null;
+        var guard = OutputGuard.For(cl).InputFolder("--masks", masks).InputFolder("--root", dataset?.Root).InputFolder("--predictions", predictions).InputFolder("--images", images).InputFile("--model", modelPath);
         var ml = new MLContext();
 
         SemanticSegmentationMetrics metrics;
@@ -34,27 +38,32 @@ internal static class EvaluateCommand
             if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyTtaFlag(cl)) throw new UsageException("preprocessing and --tta flags need --model");
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
-            metrics = ml.SemanticSegmentation().EvaluateFolders(masks, predictions, classes, ignore,
-                progress: new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored")));
+            var scored = new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored"));
+            metrics = dataset is not null ? ml.SemanticSegmentation().EvaluatePredictions(dataset.Options(), predictions, scored)
+                : ml.SemanticSegmentation().EvaluateFolders(masks!, predictions, classes, ignore, progress: scored);
         }
         else
         {
-            if (modelPath is null || images is null) throw new UsageException("give either --predictions or --model with --images");
+            if (modelPath is null || (images is null && dataset is null))
+                throw new UsageException(dataset is null ? "give either --predictions or --model with --images" : "give either --predictions or --model");
             var spec = ModelArguments.Parse(cl, modelPath);
             string? include = cl.Optional("include"), exclude = cl.Optional("exclude");
             screening = ImageScreening.Parse(cl, batch: true);
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
             using var model = spec.Load(ml);
-            var pairs = StemFilter.Parse(include, exclude).Apply(FilePairs.Pair(images, masks), "--images");
+            var filter = StemFilter.Parse(include, exclude);
+            var pairs = dataset?.Files(filter: filter) ?? filter.Apply(FilePairs.Pair(images!, masks!), "--images");
             var good = screening.Keep(pairs.Select(p => p.ImagePath), cancel).ToHashSet(StringComparer.Ordinal);
             pairs = pairs.Where(p => good.Contains(p.ImagePath)).ToList();
             Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
-            var data = ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
+            var data = dataset is not null ? ml.SemanticSegmentation().LoadFiles(pairs, dataset.Layout.LabelMapping)
+                : ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
             if (info.NumberOfClasses is int k && k != classes)
-                throw new InvalidDataException($"{modelPath} scores {k} classes but --num-classes is {classes}");
-            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore, classNames: info.ClassNames);
+                throw new InvalidDataException($"{modelPath} scores {k} classes but " + (dataset is null ? $"--num-classes is {classes}" : $"--dataset {dataset.Layout.Name} has {classes}"));
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore,
+                classNames: info.ClassNames ?? dataset?.Layout.ClassNames);
         }
         Console.Error.WriteLine();
         Console.WriteLine(metrics);

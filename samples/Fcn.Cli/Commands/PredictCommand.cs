@@ -13,35 +13,43 @@ internal static class PredictCommand
         "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
         "             " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
         "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)\n" +
-        "             " + ImageScreening.Usage + " [--overwrite]";
+        "             " + ImageScreening.Usage + " [--overwrite]\n" +
+        "             a standard dataset in place of --input: " + DatasetArguments.Usage + " [--compare]   (<stem>.png per image; --compare with its masks)";
 
-    public static readonly string[] Flags = ModelArguments.ScoringFlags.Concat(new[] { "colorize", "overlay", "skip-bad" }).ToArray();
+    public static readonly string[] Flags = ModelArguments.ScoringFlags.Concat(new[] { "colorize", "overlay", "skip-bad", "compare" }).ToArray();
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {
-        string modelPath = cl.Required("model"), input = cl.Required("input"), output = cl.Required("output");
-        bool colorize = cl.Flag("colorize"), overlay = cl.Flag("overlay");
+        var dataset = DatasetArguments.Parse(cl, "input", "masks");
+        string modelPath = cl.Required("model"), input = dataset is null ? cl.Required("input") : "", output = cl.Required("output");
+        bool colorize = cl.Flag("colorize"), overlay = cl.Flag("overlay"), compare = cl.Flag("compare");
         string? paletteFile = cl.Optional("palette"), masks = cl.Optional("masks");
-        int? ignoreLabel = cl.OptionalInt("ignore-label");
-        if (ignoreLabel is not null && masks is null) throw new UsageException("--ignore-label applies to --masks");
+        if (compare && dataset is null) throw new UsageException("--compare goes with --dataset (with folders give --masks)");
+        int? ignoreLabel = dataset is not null ? dataset.IgnoreLabel(cl) : cl.OptionalInt("ignore-label");
+        if (ignoreLabel is not null && masks is null && dataset is null) throw new UsageException("--ignore-label applies to --masks");
         var spec = ModelArguments.Parse(cl, modelPath);
         var guard = OutputGuard.For(cl);
         var screening = ImageScreening.Parse(cl, batch: true);
         cl.RejectUnknown();
         // "R,G,B class" lines, as for colour-coded masks; classes not named keep their PASCAL VOC colour.
         var palette = paletteFile is null ? ColorPalette.PascalVoc() : ColorClassTable.Load(paletteFile).ToPalette(ColorPalette.PascalVoc());
-        var truths = masks is null ? null : FilePairs.ByStem(masks, FilePairs.MaskExtensions, "masks");
-        var images = ListImages(input);
+        // A dataset's images are named by its stems (Cityscapes' frankfurt_000000_000294, not …_leftImg8bit).
+        var files = dataset?.Files();
+        var stems = files?.ToDictionary(f => Path.GetFullPath(f.ImagePath), f => f.Stem, StringComparer.Ordinal);
+        string StemOf(string image) => stems?.GetValueOrDefault(image) ?? Path.GetFileNameWithoutExtension(image);
+        IReadOnlyDictionary<string, string>? truths = compare ? files!.ToDictionary(f => f.Stem, f => f.MaskPath, StringComparer.Ordinal)
+            : masks is null ? null : FilePairs.ByStem(masks, FilePairs.MaskExtensions, "masks");
+        var images = files?.Select(f => Path.GetFullPath(f.ImagePath)).ToList() ?? ListImages(input);
         // Every file this run will write, checked before the model is even loaded: never an input, never an
         // existing file unless --overwrite.
         string[] Outputs(string stem) => new[]
         {
             stem + ".png", colorize ? stem + ".color.png" : null, overlay ? stem + ".overlay.png" : null, truths is not null ? stem + ".compare.png" : null,
         }.OfType<string>().ToArray();
-        guard.InputFile("--model", modelPath).InputFile("--palette", paletteFile).InputFiles("--input", images)
-            .InputFolder("--input", Directory.Exists(input) ? input : null).InputFolder("--masks", masks)
-            .InputFiles("--masks", truths?.Values ?? Enumerable.Empty<string>())
-            .OutputFolder("--output", output, images.SelectMany(i => Outputs(Path.GetFileNameWithoutExtension(i))));
+        guard.InputFile("--model", modelPath).InputFile("--palette", paletteFile).InputFiles(dataset is null ? "--input" : "--dataset", images)
+            .InputFolder("--input", dataset is null && Directory.Exists(input) ? input : null).InputFolder("--masks", masks).InputFolder("--root", dataset?.Root)
+            .InputFiles(dataset is null ? "--masks" : "--dataset", truths?.Values ?? Enumerable.Empty<string>())
+            .OutputFolder("--output", output, images.SelectMany(i => Outputs(StemOf(i))));
 
         images = screening.Keep(images, cancel);
         var ml = new MLContext();
@@ -51,7 +59,7 @@ internal static class PredictCommand
         foreach (var result in SegmentationScoring.Score(ml, model.Transformer, images))
         {
             cancel.ThrowIfCancellationRequested();
-            string stem = Path.GetFileNameWithoutExtension(result.ImagePath);
+            string stem = StemOf(result.ImagePath);
             int nan = result.ClassMap.Labels.Count(l => l == SegmentationGraph.NotAScoreClass);
             if (nan > 0)
                 throw new InvalidDataException($"{result.ImagePath}: the model's scores are NaN at {nan} of {result.ClassMap.Labels.Length} pixels " +
@@ -65,7 +73,7 @@ internal static class PredictCommand
                 if (truths is not null)
                 {
                     if (!truths.TryGetValue(stem, out var maskPath)) throw new FileNotFoundException($"--masks {masks}: no mask named {stem}.png for {result.ImagePath}");
-                    var truth = MaskReader.Read(maskPath);
+                    var truth = MaskReader.Read(maskPath, mapping: dataset?.Layout.LabelMapping);
                     if (truth.Width != w || truth.Height != h) throw new InvalidDataException($"{maskPath}: mask is {truth.Width}x{truth.Height} but its image is {w}x{h}");
                     MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
                 }

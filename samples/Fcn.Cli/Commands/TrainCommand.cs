@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Fcn.MLNet;
 using Fcn.MLNet.Data;
+using Fcn.MLNet.Datasets;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
@@ -27,7 +28,9 @@ internal static class TrainCommand
         "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
-        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage;
+        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + "\n" +
+        "             a standard dataset in place of the folders: " + DatasetArguments.Usage + " [--val-split <name>]\n" +
+        "             (its classes, ignore label and names replace --num-classes, --ignore-label and --classes)";
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change", "photometric" }).ToArray();
 
@@ -37,17 +40,18 @@ internal static class TrainCommand
         var trainFilter = StemFilter.Parse(cl.Optional("include"), cl.Optional("exclude"));
         var valFilter = StemFilter.Parse(cl.Optional("val-include"), cl.Optional("val-exclude"));
         var options = Parse(cl, cancel, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks,
-            out var screening);
-        if (valImages is null && !valFilter.KeepsAll) throw new UsageException("--val-include and --val-exclude need --val-images");
-        var trainPairs = trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
-        var valPairs = valImages is null ? null : valFilter.Apply(FilePairs.Pair(valImages, valMasks!), "--val-images");
+            out var screening, out var dataset, out string? valSplit);
+        if (valImages is null && valSplit is null && !valFilter.KeepsAll) throw new UsageException("--val-include and --val-exclude need --val-images (or --val-split)");
+        var trainPairs = dataset?.Files(filter: trainFilter) ?? trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
+        var valPairs = valSplit is not null ? dataset!.Files(valSplit, valFilter)
+            : valImages is null ? null : valFilter.Apply(FilePairs.Pair(valImages, valMasks!), "--val-images");
         // Every image is checked before hours of training depend on it (a bad one is an error naming it).
         screening.Keep(trainPairs.Concat(valPairs ?? Array.Empty<FilePair>()).Select(p => p.ImagePath), cancel);
         var ml = new MLContext(seed: options.Seed);
         ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
-        var train = ml.Data.LoadFromEnumerable(Rows(trainPairs));
-        if (valPairs is not null) options.ValidationData = loadImages.Fit(train).Transform(ml.Data.LoadFromEnumerable(Rows(valPairs)));
+        var train = Load(ml, trainPairs, dataset);
+        if (valPairs is not null) options.ValidationData = loadImages.Fit(train).Transform(Load(ml, valPairs, dataset));
         var trainSequences = StemFilter.Sequences(trainPairs);
         Console.WriteLine($"training sequences: {StemFilter.Describe(trainSequences)}" +
             (valPairs is null ? "" : $"; validation sequences: {StemFilter.Describe(StemFilter.Sequences(valPairs))}"));
@@ -115,18 +119,21 @@ internal static class TrainCommand
     }
 
     private static FcnTrainerOptions Parse(CommandLine cl, CancellationToken cancel, out string images, out string masks, out string output, out string? log,
-        out string? valImages, out string? valMasks, out ImageScreening screening)
+        out string? valImages, out string? valMasks, out ImageScreening screening, out DatasetArguments? dataset, out string? valSplit)
     {
         string? modelPath = cl.Optional("model"), backbone = cl.Optional("backbone"), arch = cl.Optional("arch");
         if ((modelPath is null) == (backbone is null)) throw new UsageException("give either --model or --backbone with --arch");
         if (backbone is not null && arch is null) throw new UsageException("--backbone needs --arch");
         if (modelPath is not null && (arch is not null || cl.Flag("stages"))) throw new UsageException("--arch and --stages apply to --backbone, not --model");
-        images = cl.Required("images");
-        masks = cl.Required("masks");
+        dataset = DatasetArguments.Parse(cl, "images", "masks", "val-images", "val-masks");
+        images = dataset is null ? cl.Required("images") : "";
+        masks = dataset is null ? cl.Required("masks") : "";
+        valSplit = cl.Optional("val-split");
+        if (valSplit is not null && dataset is null) throw new UsageException("--val-split goes with --dataset (with folders give --val-images and --val-masks)");
         output = cl.Required("output");
         if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--output must be a .onnx or .zip file");
-        int classes = cl.NumberOfClasses();
+        int classes = dataset?.NumberOfClasses(cl) ?? cl.NumberOfClasses();
         int? iterations = cl.OptionalInt("iterations"), epochs = cl.OptionalInt("epochs");
         if (iterations is not null && epochs is not null) throw new UsageException("give --iterations or --epochs, not both");
         valImages = cl.Optional("val-images");
@@ -144,7 +151,7 @@ internal static class TrainCommand
             Architecture = arch is null ? FcnArchitecture.Fcn8s : BuildCommand.ParseArchitecture(arch),
             Protocol = cl.Flag("stages") ? FcnTrainingProtocol.Staged : FcnTrainingProtocol.AtOnce,
             NumberOfClasses = classes,
-            ClassNames = namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes),
+            ClassNames = dataset is not null ? dataset.ClassNames(namesFile) : namesFile is null ? null : BuildCommand.ReadNames(namesFile, classes),
             Iterations = iterations,
             Epochs = epochs ?? defaults.Epochs,
             BatchSize = cl.OptionalInt("batch-size") ?? defaults.BatchSize,
@@ -155,7 +162,7 @@ internal static class TrainCommand
             BiasLearningRateMultiplier = cl.OptionalDouble("bias-lr-mult") ?? defaults.BiasLearningRateMultiplier,
             BiasWeightDecayMultiplier = cl.OptionalDouble("bias-decay-mult") ?? defaults.BiasWeightDecayMultiplier,
             Schedule = ParseSchedule(cl.Optional("lr-policy")),
-            IgnoreLabel = cl.OptionalInt("ignore-label") ?? defaults.IgnoreLabel,
+            IgnoreLabel = dataset?.IgnoreLabel(cl) ?? cl.OptionalInt("ignore-label") ?? defaults.IgnoreLabel,
             CropSize = cl.Optional("crop") is { } c ? ParseCrop(c) : null,
             ScaleRange = cl.Optional("scale-jitter") is { } j ? ParseScaleRange(j) : null,
             MaxRotationDegrees = cl.OptionalDouble("rotate"),
@@ -177,7 +184,7 @@ internal static class TrainCommand
         screening = ImageScreening.Parse(cl, batch: false);
         cl.RejectUnknown();
         guard.InputFile("--model", modelPath).InputFile("--backbone", backbone is not null && File.Exists(backbone) ? backbone : null).InputFile("--classes", namesFile)
-            .InputFolder("--images", images).InputFolder("--masks", masks).InputFolder("--val-images", valImages).InputFolder("--val-masks", valMasks)
+            .InputFolder("--images", dataset is null ? images : null).InputFolder("--masks", dataset is null ? masks : null).InputFolder("--root", dataset?.Root).InputFolder("--val-images", valImages).InputFolder("--val-masks", valMasks)
             .OutputFile("--output", output, mayExist: resume).OutputFile("--log", log, mayExist: resume).OutputFolder("--checkpoint-dir", checkpoints);
         // The trainer's own checks, the same for code and command line (each names its flag): a usage error here.
         try { options.Validate(); }
@@ -209,6 +216,10 @@ internal static class TrainCommand
         try { return LearningRateSchedule.Parse(text); }
         catch (FormatException e) { throw new UsageException(e.Message); }
     }
+
+    /// <summary>The rows of the pairs; a dataset's mask column carries its label mapping.</summary>
+    private static IDataView Load(MLContext ml, IReadOnlyList<FilePair> pairs, DatasetArguments? dataset) =>
+        dataset is null ? ml.Data.LoadFromEnumerable(Rows(pairs)) : ml.SemanticSegmentation().LoadFiles(pairs, dataset.Layout.LabelMapping);
 
     private static IEnumerable<ImageMaskRow> Rows(IReadOnlyList<FilePair> pairs) =>
         pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();

@@ -4,7 +4,11 @@ using Microsoft.ML.Data;
 
 namespace Fcn.MLNet.Evaluation;
 
-/// <summary>Reads a column holding label maps — mask file paths or integer vectors — as <c>int[]</c>.</summary>
+/// <summary>
+/// Reads a column holding label maps — mask file paths or integer vectors — as <c>int[]</c>. A column annotated with a
+/// <see cref="LabelMapping"/> (<see cref="LabelMapping.AnnotationKind"/>, as <c>LoadDataset</c> gives) has its values
+/// mapped here, so every reader of label columns (evaluation, the trainer, validation) sees the same classes.
+/// </summary>
 internal static class LabelMapColumn
 {
     /// <summary>One row's labels, its size when known, and a name for error messages.</summary>
@@ -14,6 +18,7 @@ internal static class LabelMapColumn
         int? ignoreLabel, string role)
     {
         var type = column.Type;
+        var mapping = MappingOf(column);
         if (type is TextDataViewType)
         {
             var get = cursor.GetGetter<ReadOnlyMemory<char>>(column);
@@ -21,10 +26,37 @@ internal static class LabelMapColumn
             {
                 ReadOnlyMemory<char> path = default;
                 get(ref path);
-                var map = MaskReader.Read(path.ToString(), colors);
+                var map = MaskReader.Read(path.ToString(), colors, mapping);
                 return (map.Labels, (map.Width, map.Height), path.ToString());
             };
         }
+        if (mapping is { IsIdentity: false } && type is VectorDataViewType)
+        {
+            var read = VectorGetter(cursor, column, ignoreLabel, role);
+            return row =>
+            {
+                var (labels, size, source) = read(row);
+                mapping.Apply(labels, labels.Length, source);
+                return (labels, size, source);
+            };
+        }
+        return VectorGetter(cursor, column, ignoreLabel, role);
+    }
+
+    /// <summary>The <see cref="LabelMapping"/> a column is annotated with, or null.</summary>
+    public static LabelMapping? MappingOf(DataViewSchema.Column column)
+    {
+        var annotation = column.Annotations.Schema.GetColumnOrNull(LabelMapping.AnnotationKind);
+        if (annotation is not { Type: VectorDataViewType { ItemType: var item, Size: LabelMapping.Size } } || item != NumberDataViewType.Int32)
+            return null;
+        VBuffer<int> table = default;
+        column.Annotations.GetValue(LabelMapping.AnnotationKind, ref table);
+        return new LabelMapping(table.DenseValues());
+    }
+
+    private static RowReader VectorGetter(DataViewRowCursor cursor, DataViewSchema.Column column, int? ignoreLabel, string role)
+    {
+        var type = column.Type;
         if (type is VectorDataViewType vector)
         {
             var item = vector.ItemType;

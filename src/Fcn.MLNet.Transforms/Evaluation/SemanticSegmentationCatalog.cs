@@ -33,9 +33,14 @@ public sealed class SemanticSegmentationCatalog
     /// <param name="ignoreLabel">True label that is not scored (255 in PASCAL VOC); null to ignore none.</param>
     /// <param name="colors">Colour→class table for RGB masks.</param>
     /// <param name="classNames">Names to attach to the metrics.</param>
+    /// <param name="progress">Reports the number of rows scored.</param>
+    /// <remarks>
+    /// A mask-path label column annotated with a <see cref="LabelMapping"/> (as <c>LoadDataset</c> gives) is mapped as
+    /// it is read.
+    /// </remarks>
     public SemanticSegmentationMetrics Evaluate(IDataView data, int numberOfClasses, string labelColumnName = "Label",
         string predictedColumnName = "Segmentation", int? ignoreLabel = 255, ColorClassTable? colors = null,
-        IReadOnlyList<string>? classNames = null)
+        IReadOnlyList<string>? classNames = null, IProgress<int>? progress = null)
     {
         var matrix = new SegmentationConfusionMatrix(numberOfClasses);
         var label = data.Schema.GetColumnOrNull(labelColumnName)
@@ -70,6 +75,7 @@ public sealed class SemanticSegmentationCatalog
                 throw new InvalidDataException($"{source}: mask is {ts.Width}x{ts.Height} but the prediction ({predictionSource}) is {ps.Width}x{ps.Height}.");
             matrix.Add(truth, prediction, ignoreLabel, source);
             row++;
+            progress?.Report((int)row);
         }
         return matrix.ToMetrics(classNames);
     }
