@@ -18,9 +18,9 @@ internal static class BandedArgmax
     /// <summary>
     /// Appends the banded resize and argmax of <paramref name="scores"/> <c>[1, C, h, w]</c> to the image size in
     /// <paramref name="sizeInput"/> (int64 (H, W)); returns the class map (int32, H·W, row-major, NaN scores give
-    /// <paramref name="notAScoreClass"/>) and, when asked, the winning score (float, H·W).
+    /// <see cref="SegmentationGraph.NotAScoreClass"/>) and, when asked, the winning score (float, H·W).
     /// </summary>
-    public static (string Classes, string? Best) Emit(OnnxGraphBuilder b, string scores, string sizeInput, long opset, bool emitScore, long notAScoreClass)
+    public static (string Classes, string? Best) Emit(OnnxGraphBuilder b, string scores, string sizeInput, long opset, bool emitScore)
     {
         long[] Scalar() => Array.Empty<long>();
         string shape = b.Node("Shape", new[] { scores });
@@ -55,23 +55,10 @@ internal static class BandedArgmax
         string blended = body.Node("Add", new[] { low, body.Node("Mul", new[] { body.Node("Sub", new[] { high, low }), fraction }) });
         string band = ScoreResize.Emit(body, blended, bandSizes, opset, "band_scores"); // rows stay, columns resize
 
-        string classes = body.Node("ArgMax", new[] { band }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
-        // ArgMax over NaN scores says class 0; a pixel whose scores hold a NaN (their sum is NaN exactly then) gets notAScoreClass.
-        string total = opset >= 13
-            ? body.Node("ReduceSum", new[] { band, b.AddInt64s("band_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
-            : body.Node("ReduceSum", new[] { band }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-        classes = body.Node("Where", new[] { body.Node("IsNaN", new[] { total }), b.AddInt64s("band_not_a_score", new[] { notAScoreClass }), classes });
-        classes = body.NamedNode("Cast", "band_classes", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
-        string conditionOut = body.NamedNode("Identity", "band_cond_out", new[] { condition });
-        body.AddOutput(conditionOut, DataType.Bool);
-        body.AddOutput(classes, DataType.Int32);
-        if (emitScore)
-        {
-            string best = opset >= 18
-                ? body.Node("ReduceMax", new[] { band, b.AddInt64s("band_max_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
-                : body.Node("ReduceMax", new[] { band }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-            body.AddOutput(body.NamedNode("Identity", "band_best", new[] { best }), DataType.Float);
-        }
+        var (classes, best) = SegmentationGraph.Argmax(body, b, band, opset, emitScore);
+        body.AddOutput(body.NamedNode("Identity", "band_cond_out", new[] { condition }), DataType.Bool);
+        body.AddOutput(body.NamedNode("Identity", "band_classes", new[] { classes }), DataType.Int32);
+        if (best is not null) body.AddOutput(body.NamedNode("Identity", "band_best", new[] { best }), DataType.Float);
 
         var outputs = b.Node("Loop", new[] { trips, "" }, emitScore ? 2 : 1, "banded", OnnxAttribute.Graph("body", body.Graph));
         // Scan outputs stack the bands: [bands, 1, BandRows, W] → [bands·BandRows, W] → the first H rows, flattened.

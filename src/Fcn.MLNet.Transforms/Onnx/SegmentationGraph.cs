@@ -84,7 +84,7 @@ public static class SegmentationGraph
         if (testTimeAugmentation is null && (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 }))
         {
             // Coarse scores: resize and argmax band by band, never holding the full-resolution scores.
-            var (bandClasses, bandBest) = BandedArgmax.Emit(b, scores, SizeInput, contract.Opset, emitScore, NotAScoreClass);
+            var (bandClasses, bandBest) = BandedArgmax.Emit(b, scores, SizeInput, contract.Opset, emitScore);
             AddNamedOutput(b, "Identity", ClassesOutput, new[] { bandClasses }, DataType.Int32);
             if (emitScore) AddNamedOutput(b, "Identity", ScoreOutput, new[] { bandBest! }, DataType.Float);
         }
@@ -102,26 +102,32 @@ public static class SegmentationGraph
     /// <summary>Argmax (and winning score) of full-resolution scores <c>[1, C, H, W]</c>, flattened row-major.</summary>
     private static void EmitArgmax(OnnxGraphBuilder b, string scores, long opset, bool emitScore)
     {
-        long[] flat = { -1 };
-        string classes = b.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        var (classes, best) = Argmax(b, b, scores, opset, emitScore);
+        string flatShape = b.AddInt64s("flat", new long[] { -1 }, 1);
+        AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, DataType.Int32);
+        if (best is not null) AddNamedOutput(b, "Reshape", ScoreOutput, new[] { best, flatShape }, DataType.Float);
+    }
+
+    /// <summary>
+    /// The class of each pixel of <c>[N, C, H, W]</c> scores as int32 <c>[N, H, W]</c> — <see cref="NotAScoreClass"/>
+    /// where the scores hold a NaN — and, when asked, the winning score (float <c>[N, H, W]</c>). Nodes go to
+    /// <paramref name="nodes"/>, constants to <paramref name="constants"/> (a Loop body keeps its constants outside).
+    /// </summary>
+    internal static (string Classes, string? Best) Argmax(OnnxGraphBuilder nodes, OnnxGraphBuilder constants, string scores, long opset, bool emitScore)
+    {
+        string classes = nodes.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         // ArgMax over NaN scores says class 0; a pixel whose scores hold a NaN gets NotAScoreClass instead, so a broken
         // or diverged model is seen, not mistaken for confident class-0 maps. (The sum over classes is NaN exactly then.)
         string total = opset >= 13
-            ? b.Node("ReduceSum", new[] { scores, b.AddInt64s("sum_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
-            : b.Node("ReduceSum", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-        classes = b.Node("Where", new[] { b.Node("IsNaN", new[] { total }), b.AddInt64s("not_a_score", new long[] { NotAScoreClass }), classes });
-        classes = b.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
-        string flatShape = b.AddInt64s("flat", flat, 1);
-        AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, DataType.Int32);
-
-        if (emitScore)
-        {
-            string best = opset >= 18
-                ? b.Node("ReduceMax", new[] { scores, b.AddInt64s("class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
-                : b.Node("ReduceMax", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-            AddNamedOutput(b, "Reshape", ScoreOutput, new[] { best, flatShape }, DataType.Float);
-        }
-
+            ? nodes.Node("ReduceSum", new[] { scores, constants.AddInt64s("sum_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
+            : nodes.Node("ReduceSum", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
+        classes = nodes.Node("Where", new[] { nodes.Node("IsNaN", new[] { total }), constants.AddInt64s("not_a_score", new long[] { NotAScoreClass }), classes });
+        classes = nodes.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
+        if (!emitScore) return (classes, null);
+        string best = opset >= 18
+            ? nodes.Node("ReduceMax", new[] { scores, constants.AddInt64s("class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
+            : nodes.Node("ReduceMax", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
+        return (classes, best);
     }
 
     /// <summary>Bilinear resize of <c>[N, C, h, w]</c> scores to the input's H×W, half-pixel centres.</summary>
