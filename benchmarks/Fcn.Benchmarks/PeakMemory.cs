@@ -8,10 +8,11 @@ namespace Fcn.Benchmarks;
 /// <summary>Peak resident memory (VmHWM) of this process after scoring one large image; run once per process.</summary>
 internal static class PeakMemory
 {
-    public static int Run(string mode, int width, int height, int classes = 21)
+    public static int Run(string mode, int width, int height, int classes = 21, int? tile = null)
     {
         var path = BenchmarkImages.Write(Path.Combine(Path.GetTempPath(), "fcn-bench"), 1, width, height)[0];
         var options = BenchmarkModel.Options(classes);
+        if (tile is int t) options.Tiling = new TiledScoring { TileSize = t, Overlap = t / 4 };
         long before = HighWaterMarkKb();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int pixels;
@@ -30,7 +31,7 @@ internal static class PeakMemory
             load = clock.Elapsed.TotalSeconds;
             pixels = SegmentationScoring.Score(ml, pipeline, new[] { path }).Single().ClassMap.Labels.Length;
         }
-        Console.WriteLine($"{mode}: {width}x{height}, {classes} classes, {pixels} pixels; model load {load:F1} s, first image {clock.Elapsed.TotalSeconds - load:F1} s; " +
+        Console.WriteLine($"{mode}: {width}x{height}, {classes} classes{(tile is int ts ? $", tiles {ts}" : "")}, {pixels} pixels; model load {load:F1} s, first image {clock.Elapsed.TotalSeconds - load:F1} s; " +
             $"peak RSS {HighWaterMarkKb() / 1024} MiB (before scoring: {before / 1024} MiB)");
         return 0;
     }

@@ -2,13 +2,14 @@
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- --filter '*InferenceBenchmark*'
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- steady <width> <height> <rounds>
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- shift-and-stitch [folder]
-//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort [width height [classes]]
+//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort [width height [classes [tile]]]
 using BenchmarkDotNet.Running;
 using Fcn.Benchmarks;
 
 if (args.Length > 0 && args[0] == "peak-memory")
     return PeakMemory.Run(args.Length > 1 ? args[1] : "pipeline",
-        args.Length > 3 ? int.Parse(args[2]) : 4000, args.Length > 3 ? int.Parse(args[3]) : 3000, args.Length > 4 ? int.Parse(args[4]) : 21);
+        args.Length > 3 ? int.Parse(args[2]) : 4000, args.Length > 3 ? int.Parse(args[3]) : 3000, args.Length > 4 ? int.Parse(args[4]) : 21,
+        args.Length > 5 ? int.Parse(args[5]) : null);
 if (args.Length > 0 && args[0] == "shift-and-stitch")
     return ShiftAndStitchStudy.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "fcn-sas-study"));
 if (args.Length > 0 && args[0] == "steady")

@@ -55,6 +55,11 @@ public class BadInputTests
         var map = model.Transform(data).GetColumn<int[]>("Segmentation").Single();
         Assert.That(map, Is.All.EqualTo(SegmentationGraph.NotAScoreClass));
         ModelLifetime.Release(model);
+        // Tiled, the maps are stitched as bytes: NaN scores must still come out as NotAScoreClass.
+        var bigger = TestImage.ToDataView(ml, new[] { TestImage.Random(70, 40, 4) });
+        var tiled = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = nanModel, Tiling = new TiledScoring { TileSize = 32, Overlap = 8 } }).Fit(bigger);
+        Assert.That(tiled.Transform(bigger).GetColumn<int[]>("Segmentation").Single(), Is.All.EqualTo(SegmentationGraph.NotAScoreClass));
+        ModelLifetime.Release(tiled);
         var confusion = new Fcn.MLNet.Evaluation.SegmentationConfusionMatrix(3);
         var e = Assert.Throws<InvalidDataException>(() => confusion.Add(new int[map.Length], map, 255, "frame.png"));
         Assert.That(e!.Message, Does.Contain("frame.png: the model's scores are NaN"));

@@ -131,7 +131,7 @@ public class CliTests
     }
 
     [Test]
-    public void Tta_flags_score_as_the_library_does_and_are_refused_where_they_cannot_apply()
+    public void Tta_and_tile_flags_score_as_the_library_does_and_are_refused_where_they_cannot_apply()
     {
         var tta = new TestTimeAugmentation { HorizontalFlip = true, Scales = new[] { 0.75, 1 } };
         string output = Path.Combine(_dir, "pred-tta");
@@ -155,6 +155,24 @@ public class CliTests
         var train = FcnProcess.Run("train", "--backbone", "resnet18", "--arch", "fcn8s", "--images", _images, "--masks", _masks, "--num-classes", "3",
             "--output", Path.Combine(_dir, "never.zip"), "--tta-flip");
         Assert.That(train.ExitCode, Is.EqualTo(2), "training takes no test-time augmentation");
+
+        // Tiling: 32-pixel tiles over the 30×20 and 15×40 images (the second is cut in two rows of tiles).
+        string tiledOut = Path.Combine(_dir, "pred-tiled");
+        var tiled = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", tiledOut, "--tile", "32", "--tile-overlap", "8");
+        Assert.That(tiled.ExitCode, Is.Zero, tiled.StdErr);
+        for (int i = 0; i < _testImages.Length; i++)
+        {
+            var data = TestImage.ToDataView(ml, new[] { _testImages[i] });
+            var expected = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = _fcn.Bytes, Tiling = new TiledScoring { TileSize = 32, Overlap = 8 } })
+                .Fit(data).Transform(data).GetColumn<int[]>("Segmentation").Single();
+            Assert.That(MaskReader.Read(Path.Combine(tiledOut, $"img{i}.png")).Labels, Is.EqualTo(expected), $"tiled img{i}");
+        }
+        var lone = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", tiledOut, "--tile-overlap", "8", "--overwrite");
+        Assert.That(lone.ExitCode, Is.EqualTo(2));
+        Assert.That(lone.StdErr, Does.Contain("--tile-overlap goes with --tile"));
+        var small = FcnProcess.Run("predict", "--model", _onnx, "--input", _images, "--output", tiledOut, "--tile", "8", "--overwrite");
+        Assert.That(small.ExitCode, Is.EqualTo(2));
+        Assert.That(small.StdErr, Does.Contain("32 to 16384"));
     }
 
     [Test]

@@ -12,7 +12,7 @@ internal static class EvaluateCommand
 {
     public const string Usage =
         "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " " + ImageScreening.Usage + ")\n" +
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ImageScreening.Usage + ")\n" +
         "             a standard dataset in place of --masks/--images: " + DatasetArguments.Usage + "\n" +
         "             (its classes and ignore label replace --num-classes and --ignore-label; predictions are <stem>.png)";
 
@@ -35,7 +35,7 @@ internal static class EvaluateCommand
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
-            if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyTtaFlag(cl)) throw new UsageException("preprocessing and --tta flags need --model");
+            if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyScoringFlag(cl)) throw new UsageException("preprocessing, --tta-… and --tile flags need --model");
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
             var scored = new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored"));

@@ -7,7 +7,7 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn import</c>: an ONNX FCN plus its preprocessing → an ML.NET model zip over image paths.</summary>
 internal static class ImportCommand
 {
-    public const string Usage = "fcn import   --onnx <file.onnx> --output <model.zip> " + ModelArguments.Usage + " " + ModelArguments.TtaUsage + " [--classes <names.txt>] [--overwrite]";
+    public const string Usage = "fcn import   --onnx <file.onnx> --output <model.zip> " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " [--classes <names.txt>] [--overwrite]";
 
     public static readonly string[] Flags = ModelArguments.ScoringFlags;
 
@@ -16,7 +16,7 @@ internal static class ImportCommand
         string onnx = cl.Required("onnx"), output = cl.Required("output");
         if (!output.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) throw new UsageException("--output must be a .zip file");
         string? classesFile = cl.Optional("classes");
-        var options = new SegmentFcnOptions { ModelPath = onnx, Preprocessing = ModelArguments.Preprocessing(cl), TestTimeAugmentation = ModelArguments.TestTimeAugmentation(cl) };
+        var options = new SegmentFcnOptions { ModelPath = onnx, Preprocessing = ModelArguments.Preprocessing(cl), TestTimeAugmentation = ModelArguments.TestTimeAugmentation(cl), Tiling = ModelArguments.Tiling(cl) };
         var guard = OutputGuard.For(cl);
         cl.RejectUnknown();
         guard.InputFile("--onnx", onnx).InputFile("--classes", classesFile).OutputFile("--output", output);

@@ -12,14 +12,29 @@ internal static class ModelArguments
 
     public static readonly string[] Flags = { "bgr" };
 
-    /// <summary>Test-time augmentation flags of predict, evaluate and import.</summary>
-    public const string TtaUsage = "[--tta-flip] [--tta-scales a,b,…]";
+    /// <summary>Test-time augmentation and tiling flags of predict, evaluate and import.</summary>
+    public const string ScoringUsage = "[--tta-flip] [--tta-scales a,b,…] [--tile PX [--tile-overlap PX]]";
 
     /// <summary>The switches of commands that score: the preprocessing ones and <c>--tta-flip</c>.</summary>
     public static readonly string[] ScoringFlags = Flags.Append("tta-flip").ToArray();
 
-    /// <summary>Whether <c>--tta-flip</c> or <c>--tta-scales</c> is given.</summary>
-    public static bool AnyTtaFlag(CommandLine cl) => cl.Flag("tta-flip") | cl.Has("tta-scales");
+    /// <summary>Whether a test-time augmentation or tiling flag is given.</summary>
+    public static bool AnyScoringFlag(CommandLine cl) => cl.Flag("tta-flip") | cl.Has("tta-scales") | cl.Has("tile") | cl.Has("tile-overlap");
+
+    /// <summary><c>--tile</c> / <c>--tile-overlap</c> (default a quarter of the tile), or null without <c>--tile</c>.</summary>
+    public static TiledScoring? Tiling(CommandLine cl)
+    {
+        int? tile = cl.OptionalInt("tile"), overlap = cl.OptionalInt("tile-overlap");
+        if (tile is null)
+        {
+            if (overlap is not null) throw new UsageException("--tile-overlap goes with --tile");
+            return null;
+        }
+        var tiling = new TiledScoring { TileSize = tile.Value, Overlap = overlap ?? tile.Value / 4 };
+        try { tiling.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        return tiling;
+    }
 
     /// <summary><c>--tta-flip</c> / <c>--tta-scales</c>, or null when neither is given.</summary>
     public static TestTimeAugmentation? TestTimeAugmentation(CommandLine cl)
@@ -64,18 +79,18 @@ internal static class ModelArguments
         {
             if (AnyPreprocessingFlag(cl))
                 throw new UsageException("preprocessing flags apply to .onnx models; a .zip carries its own preprocessing");
-            if (AnyTtaFlag(cl))
-                throw new UsageException("--tta-flip and --tta-scales apply to .onnx models; a .zip scores as it was saved " +
-                    "(build one with them: fcn import --onnx <model.onnx> --tta-flip …)");
-            return new ModelSpec(modelPath, true, null, null);
+            if (AnyScoringFlag(cl))
+                throw new UsageException("--tta-… and --tile flags apply to .onnx models; a .zip scores as it was saved " +
+                    "(build one with them: fcn import --onnx <model.onnx> --tile 1024 …)");
+            return new ModelSpec(modelPath, true, null, null, null);
         }
         if (ext != ".onnx") throw new UsageException($"--model must be a .onnx or .zip file, got '{modelPath}'");
-        return new ModelSpec(modelPath, false, Preprocessing(cl), TestTimeAugmentation(cl));
+        return new ModelSpec(modelPath, false, Preprocessing(cl), TestTimeAugmentation(cl), Tiling(cl));
     }
 }
 
-/// <summary>A model file and, for .onnx, its preprocessing and test-time augmentation.</summary>
-internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing, TestTimeAugmentation? TestTimeAugmentation)
+/// <summary>A model file and, for .onnx, its preprocessing, test-time augmentation and tiling.</summary>
+internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing, TestTimeAugmentation? TestTimeAugmentation, TiledScoring? Tiling)
 {
     /// <summary>
     /// Loads the model as a scoring pipeline over <c>ImagePath</c>. Dispose it: ML.NET keeps each loaded ONNX model
@@ -91,7 +106,7 @@ internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Pr
             catch { loaded.Dispose(); throw; }
             return loaded;
         }
-        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing, TestTimeAugmentation = TestTimeAugmentation }));
+        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing, TestTimeAugmentation = TestTimeAugmentation, Tiling = Tiling }));
     }
 }
 

@@ -48,8 +48,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
                 throw new ArgumentException($"SegmentFcn: shift-and-stitch needs a model with coarse output; {source} already predicts at input size.");
         }
         options.TestTimeAugmentation?.Validate();
+        options.Tiling?.Validate();
         _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
-            emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch, options.TestTimeAugmentation).ToByteArray();
+            emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch, options.TestTimeAugmentation, options.Tiling).ToByteArray();
     }
 
     /// <summary>What was learned about the model when checking its contract.</summary>

@@ -54,6 +54,13 @@ public sealed class SegmentFcnOptions
     /// </summary>
     public TestTimeAugmentation? TestTimeAugmentation { get; set; }
 
+    /// <summary>
+    /// Tiled (sliding-window) scoring: the image is scored in overlapping tiles, so memory follows the tile, not the
+    /// image (see <see cref="Fcn.MLNet.TiledScoring"/>). Null (default) scores the whole image at once. Combines with
+    /// <see cref="TestTimeAugmentation"/> (each tile is augmented), not with <see cref="ShiftAndStitch"/>.
+    /// </summary>
+    public TiledScoring? Tiling { get; set; }
+
     /// <summary>GPU device for ONNX Runtime, or null for CPU.</summary>
     public int? GpuDeviceId { get; set; }
 

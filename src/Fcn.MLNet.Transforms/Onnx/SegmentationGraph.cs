@@ -38,11 +38,13 @@ public static class SegmentationGraph
     /// </summary>
     public static ModelProto Wrap(ModelProto fcn, FcnModelContract contract, ImagePreprocessing preprocessing,
         bool emitScore, IReadOnlyList<string>? classNames, (int Stride, int Factor)? shiftAndStitch = null,
-        TestTimeAugmentation? testTimeAugmentation = null)
+        TestTimeAugmentation? testTimeAugmentation = null, TiledScoring? tiling = null)
     {
         preprocessing.Validate();
         if (testTimeAugmentation is not null && shiftAndStitch is { Factor: > 1 })
             throw new ArgumentException("SegmentFcn: shift-and-stitch and test-time augmentation cannot be combined; choose one.");
+        if (tiling is not null && shiftAndStitch is { Factor: > 1 })
+            throw new ArgumentException("SegmentFcn: shift-and-stitch and tiled scoring cannot be combined; choose one.");
         var model = fcn.Clone();
         var g = model.Graph;
         foreach (var reserved in new[] { PixelsInput, SizeInput, ClassesOutput, ScoreOutput })
@@ -56,17 +58,22 @@ public static class SegmentationGraph
         int fcnNodeCount = g.Node.Count;
         b.AddInput(PixelsInput, DataType.Uint8, 1, "pixels");
         b.AddInput(SizeInput, DataType.Int64, 2);
+        if (tiling is not null)
+        {
+            // The FCN's nodes move into the tile Loop's body.
+            var fcnNodes = g.Node.ToList();
+            g.Node.Clear();
+            var (tiledClasses, tiledBest) = TiledScoringGraph.Emit(b, fcnNodes, contract.InputName, contract.OutputName, contract, preprocessing, emitScore,
+                tiling, testTimeAugmentation, PixelsInput, SizeInput);
+            AddNamedOutput(b, "Identity", ClassesOutput, new[] { tiledClasses }, DataType.Int32);
+            if (emitScore) AddNamedOutput(b, "Identity", ScoreOutput, new[] { tiledBest! }, DataType.Float);
+            return Describe(model, contract, preprocessing, classNames);
+        }
 
-        // pixels uint8 [1, 3HW] -> float x [1, 3, H, W], then x·a + b with a = scale/std, b = −mean/std.
+        // pixels uint8 [1, 3HW] -> float x [1, 3, H, W], then normalised.
         string shape = b.Node("Concat", new[] { b.AddInt64s("one_three", new long[] { 1, 3 }, 2), SizeInput }, OnnxAttribute.Int("axis", 0));
         string pixels = b.Node("Cast", new[] { PixelsInput }, OnnxAttribute.Int("to", (long)DataType.Float));
-        string x = b.NamedNode("Reshape", "image", new[] { pixels, shape });
-        if (!preprocessing.IsIdentity)
-        {
-            var (mul, add) = preprocessing.AffineCoefficients();
-            x = b.Node("Mul", new[] { x, b.AddFloats("norm_scale", mul, 1, 3, 1, 1) });
-            x = b.NamedNode("Add", "normalized_image", new[] { x, b.AddFloats("norm_shift", add, 1, 3, 1, 1) });
-        }
+        string x = Normalize(b, b, b.NamedNode("Reshape", "image", new[] { pixels, shape }), preprocessing);
         if (shiftAndStitch is { } sas && sas.Factor > 1)
             x = ShiftAndStitch.ShiftedBatch(b, x, sas.Stride, sas.Factor);
         RewireInput(g, contract.InputName, x);
@@ -93,10 +100,28 @@ public static class SegmentationGraph
             EmitArgmax(b, scores, contract.Opset, emitScore);
         }
 
+        return Describe(model, contract, preprocessing, classNames);
+    }
+
+    /// <summary>Writes the class names, class count and preprocessing into the wrapped model's metadata.</summary>
+    private static ModelProto Describe(ModelProto model, FcnModelContract contract, ImagePreprocessing preprocessing, IReadOnlyList<string>? classNames)
+    {
         if (classNames is not null) ModelMetadata.WriteClassNames(model, classNames);
         if (contract.NumberOfClasses is int k) OnnxModelFile.SetMetadata(model, ModelMetadata.NumberOfClassesKey, k.ToString(System.Globalization.CultureInfo.InvariantCulture));
         OnnxModelFile.SetMetadata(model, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
         return model;
+    }
+
+    /// <summary>
+    /// <c>x·a + b</c> for float pixels <c>[N, 3, H, W]</c>, with a = scale/std and b = −mean/std per channel (nothing
+    /// when the preprocessing is the identity). Nodes go to <paramref name="nodes"/>, constants to <paramref name="constants"/>.
+    /// </summary>
+    internal static string Normalize(OnnxGraphBuilder nodes, OnnxGraphBuilder constants, string x, ImagePreprocessing preprocessing)
+    {
+        if (preprocessing.IsIdentity) return x;
+        var (mul, add) = preprocessing.AffineCoefficients();
+        x = nodes.Node("Mul", new[] { x, constants.AddFloats("norm_scale", mul, 1, 3, 1, 1) });
+        return nodes.NamedNode("Add", "normalized_image", new[] { x, constants.AddFloats("norm_shift", add, 1, 3, 1, 1) });
     }
 
     /// <summary>Argmax (and winning score) of full-resolution scores <c>[1, C, H, W]</c>, flattened row-major.</summary>
