@@ -24,6 +24,6 @@ for split in val held-out-0006R0; do
     # shellcheck disable=SC2086
     dotnet "$cli" evaluate --model "$model" "${data[@]}" ${modes[$mode]} --json "$json" --overwrite > /dev/null 2>&1
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
-    python3 -c 'import json,sys; print(f"{sys.argv[2]:>17} {sys.argv[3]:>14}: mean IU {100*json.load(open(sys.argv[1]))["meanIU"]:.1f}  {float(sys.argv[4]):.0f} s")' "$json" "$split" "$mode" "$seconds"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%17s %14s: mean IU %.1f  %.0f s" % (sys.argv[2], sys.argv[3], 100*d["meanIU"], float(sys.argv[4])))' "$json" "$split" "$mode" "$seconds"
   done
 done

@@ -67,9 +67,15 @@ public sealed class FcnTrainerOptions
     /// <summary>
     /// Background threads that decode, augment and batch training images while the net trains (0: on the training
     /// thread). Training data is streamed: images are decoded when drawn, so memory does not grow with the dataset. The
-    /// batches are the same whatever the number of workers.
+    /// batches are the same whatever the number of workers. Default: <see cref="DefaultDataLoadingWorkers"/>.
     /// </summary>
-    public int DataLoadingWorkers { get; set; } = 1;
+    public int DataLoadingWorkers { get; set; } = DefaultDataLoadingWorkers;
+
+    /// <summary>
+    /// 0 on a machine with 2 cores or fewer — there a worker takes CPU from ONNX Runtime's step (measured on CamVid:
+    /// 171 ms per iteration with one worker, 158 ms with none, 154 ms from memory) — else a quarter of the cores, 1 to 4.
+    /// </summary>
+    public static int DefaultDataLoadingWorkers => Environment.ProcessorCount <= 2 ? 0 : Math.Clamp(Environment.ProcessorCount / 4, 1, 4);
 
     /// <summary>Batches each data loading worker prepares ahead of training (bounds the memory held by prefetching).</summary>
     public int PrefetchFactor { get; set; } = 2;
