@@ -219,10 +219,7 @@ internal static class TrainCommand
 
     /// <summary>The rows of the pairs; a dataset's mask column carries its label mapping.</summary>
     private static IDataView Load(MLContext ml, IReadOnlyList<FilePair> pairs, DatasetArguments? dataset) =>
-        dataset is null ? ml.Data.LoadFromEnumerable(Rows(pairs)) : ml.SemanticSegmentation().LoadFiles(pairs, dataset.Layout.LabelMapping);
-
-    private static IEnumerable<ImageMaskRow> Rows(IReadOnlyList<FilePair> pairs) =>
-        pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = Path.GetFullPath(p.MaskPath) }).ToList();
+        ml.SemanticSegmentation().LoadFiles(pairs, dataset?.Layout.LabelMapping);
 
     private static (double Min, double Max) ParseRange(string s, string flag, string example)
     {

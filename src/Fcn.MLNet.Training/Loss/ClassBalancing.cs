@@ -28,7 +28,11 @@ public static class ClassFrequencyWeights
     {
         ArgumentNullException.ThrowIfNull(data);
         var counts = new ClassPixelCounts(classes, ignoreLabel);
-        for (int i = 0; i < data.Count; i++) counts.Add(data[i].Labels.Labels, data.Names[i]);
+        for (int i = 0; i < data.Count; i++)
+        {
+            var labels = data[i].Labels;
+            counts.Add(labels.Labels, labels.Width, data.Names[i]);
+        }
         return counts.MedianFrequencyWeights();
     }
 }

@@ -21,18 +21,24 @@ public sealed class ClassPixelCounts
         _ignoreLabel = ignoreLabel;
     }
 
-    /// <summary>Adds one label map; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Adds one label map of rows <paramref name="width"/> wide; <paramref name="source"/> names it in errors. This is
+    /// where training labels are checked: a label that is neither a class nor the ignore label is an error naming the
+    /// map, the pixel and the settings.
+    /// </summary>
     /// <exception cref="InvalidDataException">A label is neither a class nor the ignore label.</exception>
-    public void Add(ReadOnlySpan<int> labels, string source)
+    public void Add(ReadOnlySpan<int> labels, int width, string source)
     {
         int classes = _pixels.Length;
         Array.Clear(_scratch);
         long valid = 0;
-        foreach (int y in labels)
+        for (int i = 0; i < labels.Length; i++)
         {
+            int y = labels[i];
             if (y == _ignoreLabel) continue;
             if ((uint)y >= (uint)classes)
-                throw new InvalidDataException($"{source}: label {y} is not a class (0…{classes - 1}) or the ignore label {_ignoreLabel?.ToString() ?? "(none)"}.");
+                throw new InvalidDataException($"{source}: label {y} is not a class at pixel ({i % width}, {i / width}), but there are {classes} classes " +
+                    $"(labels 0–{classes - 1}) and the ignore label is {_ignoreLabel?.ToString() ?? "none"} (NumberOfClasses / --num-classes, IgnoreLabel / --ignore-label).");
             _scratch[y]++;
             valid++;
         }

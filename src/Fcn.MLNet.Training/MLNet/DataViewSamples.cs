@@ -42,7 +42,7 @@ internal sealed class DataViewSamples
 
     /// <summary>
     /// Surveys <paramref name="data"/>; each label must be in [0, <paramref name="classes"/>) or be
-    /// <paramref name="ignoreLabel"/>, else the error names the mask, the pixel and the label.
+    /// <paramref name="ignoreLabel"/>, else the error names the mask, the pixel and the label (<see cref="ClassPixelCounts.Add"/>).
     /// </summary>
     public static DataViewSamples Survey(IDataView data, string imageColumn, string labelColumn, ImagePreprocessing preprocessing, string role,
         int classes, int? ignoreLabel, CancellationToken cancel = default)
@@ -58,23 +58,20 @@ internal sealed class DataViewSamples
         var names = new List<string>();
         var counts = new ClassPixelCounts(classes, ignoreLabel);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var cursor = data.GetRowCursor(new[] { label }))
+        // The image column is requested but read only for integer-vector labels, which carry no size (getters are lazy).
+        using (var cursor = data.GetRowCursor(new[] { image, label }))
         {
             var readLabels = LabelMapColumn.Getter(cursor, label, colors: null, ignoreLabel: null, "label");
+            var getImage = cursor.GetGetter<MLImage>(image);
             long row = 0;
             while (cursor.MoveNext())
             {
                 cancel.ThrowIfCancellationRequested();
                 var (labels, size, name) = readLabels(row);
-                // Integer-vector labels carry no size: the image gives it (decoded for that alone).
-                var (width, height) = size ?? source.ImageSize(row);
+                var (width, height) = size ?? source.ImageSize(getImage, row);
                 if (labels.Length != (long)width * height)
                     throw new InvalidDataException($"{name}: {labels.Length} labels for a {width}x{height} image.");
-                for (int i = 0; i < labels.Length; i++)
-                    if ((uint)labels[i] >= (uint)classes && labels[i] != ignoreLabel)
-                        throw new InvalidDataException($"{name}: pixel ({i % width}, {i / width}) has label {labels[i]}, but there are {classes} classes " +
-                            $"(labels 0–{classes - 1}) and the ignore label is {ignoreLabel?.ToString() ?? "none"} (NumberOfClasses / --num-classes, IgnoreLabel / --ignore-label).");
-                counts.Add(labels, name);
+                counts.Add(labels, width, name); // checks every label
                 hash.AppendData(BitConverter.GetBytes(width));
                 hash.AppendData(BitConverter.GetBytes(height));
                 hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()));
@@ -89,10 +86,11 @@ internal sealed class DataViewSamples
         return source;
     }
 
-    private (int Width, int Height) ImageSize(long row)
+    private (int Width, int Height) ImageSize(ValueGetter<MLImage> getImage, long row)
     {
-        var sample = Read(new[] { (int)row })[(int)row];
-        return (sample.Width, sample.Height);
+        MLImage image = null!;
+        getImage(ref image);
+        return image is null ? throw new InvalidDataException($"FcnTrainer: row {row} of {_role} has no image.") : (image.Width, image.Height);
     }
 
     private IReadOnlyList<SegmentationSample> Load(IReadOnlyList<int> indices)
@@ -114,7 +112,7 @@ internal sealed class DataViewSamples
         while (next < wanted.Length && cursor.MoveNext())
         {
             if (++row != wanted[next]) continue; // skipped rows are not decoded (ML.NET getters are lazy)
-            // The image is not disposed: a cached IDataView (AppendCacheCheckpoint) hands out the same MLImage every epoch.
+            // The image is not disposed: an in-memory IDataView (rows holding MLImages) hands out the same image every epoch.
             MLImage image = null!;
             getImage(ref image);
             if (image is null) throw new InvalidDataException($"FcnTrainer: row {row} of {_role} has no image.");

@@ -81,10 +81,11 @@ internal static class TiledScoringGraph
         // With at most 255 classes the tiles' maps are stacked and stitched as bytes (255 standing for NotAScoreClass):
         // a quarter of the memory of int32 maps.
         bool bytes = contract.NumberOfClasses is <= 255;
-        string notAScore = b.AddInitializer(OnnxTensor.Int32("tile_not_a_score", new[] { SegmentationGraph.NotAScoreClass }, 1));
-        string byteNotAScore = b.AddInitializer(OnnxTensor.Int32("tile_byte_not_a_score", new[] { 255 }, 1));
+        string notAScore = "", byteNotAScore = "";
         if (bytes)
         {
+            notAScore = b.AddInitializer(OnnxTensor.Int32("tile_not_a_score", new[] { SegmentationGraph.NotAScoreClass }, 1));
+            byteNotAScore = b.AddInitializer(OnnxTensor.Int32("tile_byte_not_a_score", new[] { 255 }, 1));
             string marked = body.Node("Where", new[] { body.Node("Equal", new[] { classes, notAScore }), byteNotAScore, classes });
             classes = body.Node("Cast", new[] { marked }, OnnxAttribute.Int("to", (long)DataType.Uint8));
         }

@@ -137,7 +137,7 @@ public class StreamingDataTests
             string image = Path.Combine(dir, $"f{i}.png"), mask = Path.Combine(dir, $"f{i}_mask.png");
             using (var f = File.Create(image)) PngEncoder.WriteRgb8(f, w, h, rgb);
             MaskWriter.WriteIndexPng(mask, new LabelMap(w, h, labels));
-            expected.Add(labels, mask);
+            expected.Add(labels, w, mask);
             rows.Add(new FcnTrainerTests.Row { ImagePath = image, Label = mask });
         }
         var ml = new MLContext(seed: 1);
