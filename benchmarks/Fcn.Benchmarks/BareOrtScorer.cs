@@ -1,5 +1,7 @@
+using Fcn.MLNet.Onnx;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Fcn.Benchmarks;
 
@@ -13,7 +15,16 @@ internal sealed class BareOrtScorer : IDisposable
     private readonly string[] _inputs = { "__FcnPixels", "__FcnSize" };
     private readonly string[] _outputs = { "__FcnClasses" };
 
-    public BareOrtScorer(byte[] wrappedModel) => _session = new InferenceSession(wrappedModel, new SessionOptions());
+    public BareOrtScorer(byte[] wrappedModel)
+    {
+        var o = new SessionOptions { EnableCpuMemArena = Environment.GetEnvironmentVariable("FCN_ARENA") != "0", EnableMemoryPattern = Environment.GetEnvironmentVariable("FCN_PATTERN") != "0" };
+        if (Environment.GetEnvironmentVariable("FCN_SAME") == "1")
+        {
+            OrtEnv.Instance().CreateAndRegisterAllocator(OrtMemoryInfo.DefaultInstance, new OrtArenaCfg(0, 1, -1, -1));
+            o.AddSessionConfigEntry("session.use_env_allocators", "1");
+        }
+        _session = new InferenceSession(wrappedModel, o);
+    }
 
     public int[] Score(string path)
     {
@@ -34,7 +45,12 @@ internal sealed class BareOrtScorer : IDisposable
         using var sizeTensor = OrtValue.CreateTensorValueFromMemory(new long[] { h, w }, new long[] { 2 });
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, _inputs, new[] { pixelTensor, sizeTensor }, _outputs);
-        return results[0].GetTensorDataAsSpan<int>().ToArray();
+        if (results[0].GetTensorTypeAndShape().ElementDataType != TensorElementType.UInt8)
+            return results[0].GetTensorDataAsSpan<int>().ToArray();
+        var bytes = results[0].GetTensorDataAsSpan<byte>();
+        var map = new int[bytes.Length];
+        for (int i = 0; i < map.Length; i++) map[i] = bytes[i] == SegmentationGraph.NotAScoreByte ? SegmentationGraph.NotAScoreClass : bytes[i];
+        return map;
     }
 
     public void Dispose() => _session.Dispose();

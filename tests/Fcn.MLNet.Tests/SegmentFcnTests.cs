@@ -88,6 +88,35 @@ public class SegmentFcnTests
         }
     }
 
+    [TestCase(255)] // the most a byte class map holds: ids 0–254, 255 marks NaN scores
+    [TestCase(256)] // one more: the map stays int32 (class 255 is a class, not the NaN marker)
+    public void Class_ids_come_out_unchanged_whether_the_graph_maps_them_as_bytes_or_int32(int classes)
+    {
+        var img = TestImage.Gradient(150, 110, seed: 6);
+        (int[] Classes, double[] Margin) Expected(TestFcn net)
+        {
+            var coarse = net.ReferenceScores(img.Planar(), img.Height, img.Width, out int h, out int w);
+            var (c, m, _) = Reference.Argmax(Reference.ResizeBilinearHalfPixel(coarse, classes, h, w, img.Height, img.Width), classes, img.Height * img.Width);
+            return (c, m);
+        }
+        // Rename the classes so that the lowest one this net predicts becomes the last id, C − 1.
+        int lowest = Expected(TestFcn.Create(classes, seed: 5, pool: 4, weightScale: 1f / 4)).Classes.Min();
+        var fcn = TestFcn.Create(classes, seed: 5, pool: 4, weightScale: 1f / 4, classShift: classes - 1 - lowest);
+        var (expected, margin) = Expected(fcn);
+        Assert.That(expected.Max(), Is.EqualTo(classes - 1), "the test must reach the last class id");
+
+        var ml = new MLContext(seed: 0);
+        var data = TestImage.ToDataView(ml, new[] { img });
+        var estimator = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes });
+        Assert.That(Onnx.SegmentationGraph.HasByteClassMap(estimator.Contract), Is.EqualTo(classes <= 255));
+        var model = estimator.Fit(data);
+        var map = model.Transform(data).GetColumn<int[]>("Segmentation").Single();
+        ModelLifetime.Release(model);
+        AssertSameClasses(map, expected, margin, $"{classes} classes");
+        Assert.That(map.Distinct().Count(), Is.GreaterThan(2), "the test net must predict several classes");
+        Assert.That(map.Max(), Is.EqualTo(classes - 1));
+    }
+
     [TestCase(480, 360)] // CamVid: 6 bands of 64 rows, the last one partial
     [TestCase(97, 130)]  // odd sizes, 3 bands
     [TestCase(33, 64)]   // exactly one band
@@ -97,12 +126,7 @@ public class SegmentFcnTests
         // whole score map at once, in double precision.
         var ml = new MLContext(seed: 0);
         var fcn = TestFcn.Create(classes: 11, seed: 31, pool: 8, weightScale: 1f / 16);
-        // Red rises left to right and green top to bottom (blue is noise), so the classes change across the image.
-        var rgb = new byte[3 * width * height];
-        var noise = new Random(17);
-        for (int p = 0; p < width * height; p++)
-            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = ((byte)(p % width * 255 / (width - 1)), (byte)(p / width * 255 / (height - 1)), (byte)noise.Next(256));
-        var img = new TestImage(width, height, rgb);
+        var img = TestImage.Gradient(width, height, seed: 17);
         var data = TestImage.ToDataView(ml, new[] { img });
         var model = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes, ScoreColumnName = "Score" }).Fit(data);
         var scored = model.Transform(data);

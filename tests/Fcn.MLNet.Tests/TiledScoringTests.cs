@@ -56,16 +56,6 @@ public class TiledScoringTests
         return (classes, margin, best);
     }
 
-    /// <summary>Red rises left to right and green top to bottom (blue is noise): classes change across the image.</summary>
-    private static TestImage Gradient(int width, int height, int seed)
-    {
-        var rgb = new byte[3 * width * height];
-        var noise = new Random(seed);
-        for (int p = 0; p < width * height; p++)
-            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = ((byte)(p % width * 255 / (width - 1)), (byte)(p / width * 255 / (height - 1)), (byte)noise.Next(256));
-        return new TestImage(width, height, rgb);
-    }
-
     private static void AssertMatches((int[] Classes, double[] Margin, double[] Best) expected, int[] map, float[] best, string what)
     {
         Assert.That(map, Has.Length.EqualTo(expected.Classes.Length), what);
@@ -74,15 +64,16 @@ public class TiledScoringTests
         Assert.That(Enumerable.Range(0, map.Length).Max(p => Math.Abs(best[p] - expected.Best[p])), Is.LessThan(1e-4), $"{what}: winning score");
     }
 
-    [TestCase(480, 360, 128, 32, 8)] // CamVid-sized, coarse stride-8 net: 5 × 4 tiles, the last row and column moved back
-    [TestCase(97, 130, 64, 16, 1)]   // odd sizes, full-resolution net
-    [TestCase(200, 70, 96, 40, 4)]   // one tile row (70 < 96), three tile columns
-    [TestCase(50, 40, 64, 16, 4)]    // smaller than a tile: one tile, the whole image
-    public void Tiles_are_placed_scored_and_stitched_as_the_reference_does(int width, int height, int tile, int overlap, int pool)
+    [TestCase(480, 360, 128, 32, 8, 11)] // CamVid-sized, coarse stride-8 net: 5 × 4 tiles, the last row and column moved back
+    [TestCase(97, 130, 64, 16, 1, 11)]   // odd sizes, full-resolution net
+    [TestCase(200, 70, 96, 40, 4, 11)]   // one tile row (70 < 96), three tile columns
+    [TestCase(50, 40, 64, 16, 4, 11)]    // smaller than a tile: one tile, the whole image
+    [TestCase(200, 150, 64, 16, 4, 300)] // more classes than a byte holds: int32 tiles and stitching
+    public void Tiles_are_placed_scored_and_stitched_as_the_reference_does(int width, int height, int tile, int overlap, int pool, int classes)
     {
         var ml = new MLContext(seed: 0);
-        var fcn = TestFcn.Create(classes: 11, seed: 41 + pool, pool: pool, weightScale: 1f / 16);
-        var images = new[] { Gradient(width, height, 3), Gradient(height, width, 4) }; // rows of different sizes in one IDataView
+        var fcn = TestFcn.Create(classes, seed: 41 + pool, pool: pool, weightScale: 1f / 16);
+        var images = new[] { TestImage.Gradient(width, height, 3), TestImage.Gradient(height, width, 4) }; // rows of different sizes in one IDataView
         var data = TestImage.ToDataView(ml, images);
         var tiling = new TiledScoring { TileSize = tile, Overlap = overlap };
         var model = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes, ScoreColumnName = "Score", Tiling = tiling }).Fit(data);
@@ -92,6 +83,7 @@ public class TiledScoringTests
         for (int i = 0; i < images.Length; i++)
             AssertMatches(Reference(fcn, images[i], tile, overlap), maps[i], best[i], $"image {i} ({images[i].Width}x{images[i].Height})");
         Assert.That(maps[0].Distinct().Count(), Is.GreaterThan(2), "the test net must predict several classes");
+        if (classes > 255) Assert.That(maps.Max(m => m.Max()), Is.GreaterThan(255), "ids beyond a byte must be exercised");
         ModelLifetime.Release(model);
     }
 
@@ -101,7 +93,7 @@ public class TiledScoringTests
         // A 1×1 convolution sees one pixel: where the tiles are cut cannot matter.
         var ml = new MLContext(seed: 0);
         var fcn = TestFcn.Create(classes: 5, seed: 2, pool: 1, weightScale: 1f / 16);
-        var img = Gradient(300, 170, 9);
+        var img = TestImage.Gradient(300, 170, 9);
         var data = TestImage.ToDataView(ml, new[] { img });
         var whole = ml.Transforms.SegmentFcn(new SegmentFcnOptions { ModelBytes = fcn.Bytes }).Fit(data);
         var tiledOptions = new SegmentFcnOptions { ModelBytes = fcn.Bytes, Tiling = new TiledScoring { TileSize = 64, Overlap = 8 } };

@@ -130,7 +130,9 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             }
             Add(onnx);
         }
-        Add(_catalog.CustomMapping(new ClassMapVectorFactory().GetMapping(), ClassMapVectorFactory.ContractName).Fit(data));
+        Add(SegmentationGraph.HasByteClassMap(Contract)
+            ? _catalog.CustomMapping(new ByteClassMapVectorFactory().GetMapping(), ByteClassMapVectorFactory.ContractName).Fit(data)
+            : _catalog.CustomMapping(new ClassMapVectorFactory().GetMapping(), ClassMapVectorFactory.ContractName).Fit(data));
         if (_options.ScoreColumnName is not null)
             Add(_catalog.CustomMapping(new ScoreMapVectorFactory().GetMapping(), ScoreMapVectorFactory.ContractName).Fit(data));
         if (_options.ColorizedColumnName is not null)

@@ -18,7 +18,10 @@ public static class SegmentationGraph
     /// <summary>Image size input, <c>int64[2]</c> = (H, W).</summary>
     public const string SizeInput = "__FcnSize";
 
-    /// <summary>Class map output, <c>int32[H·W]</c>.</summary>
+    /// <summary>
+    /// Class map output, <c>uint8[H·W]</c> when the model's classes fit in a byte (see <see cref="HasByteClassMap"/>;
+    /// <see cref="NotAScoreByte"/> marks NaN scores), else <c>int32[H·W]</c>.
+    /// </summary>
     public const string ClassesOutput = "__FcnClasses";
 
     /// <summary>Winning-class score output, <c>float[H·W]</c>.</summary>
@@ -29,6 +32,15 @@ public static class SegmentationGraph
     /// is noticed instead of reading as confident class 0.
     /// </summary>
     public const int NotAScoreClass = -1;
+
+    /// <summary><see cref="NotAScoreClass"/> in a byte class map: class ids then run from 0 to 254.</summary>
+    public const byte NotAScoreByte = 255;
+
+    /// <summary>
+    /// True when the wrapped graph gives the class map as bytes: the model declares at most 255 classes. A quarter of
+    /// the memory of int32 maps; SegmentFcn widens it to its int32 column at the end.
+    /// </summary>
+    public static bool HasByteClassMap(FcnModelContract contract) => contract.NumberOfClasses is <= NotAScoreByte;
 
     /// <summary>
     /// Builds the wrapped model. The FCN's nodes and initializers are kept as they are; only its image input is
@@ -58,14 +70,16 @@ public static class SegmentationGraph
         int fcnNodeCount = g.Node.Count;
         b.AddInput(PixelsInput, DataType.Uint8, 1, "pixels");
         b.AddInput(SizeInput, DataType.Int64, 2);
+        bool bytes = HasByteClassMap(contract);
+        var classType = bytes ? DataType.Uint8 : DataType.Int32;
         if (tiling is not null)
         {
             // The FCN's nodes move into the tile Loop's body.
             var fcnNodes = g.Node.ToList();
             g.Node.Clear();
             var (tiledClasses, tiledBest) = TiledScoringGraph.Emit(b, fcnNodes, contract.InputName, contract.OutputName, contract, preprocessing, emitScore,
-                tiling, testTimeAugmentation, PixelsInput, SizeInput);
-            AddNamedOutput(b, "Identity", ClassesOutput, new[] { tiledClasses }, DataType.Int32);
+                tiling, testTimeAugmentation, PixelsInput, SizeInput, bytes);
+            AddNamedOutput(b, "Identity", ClassesOutput, new[] { tiledClasses }, classType);
             if (emitScore) AddNamedOutput(b, "Identity", ScoreOutput, new[] { tiledBest! }, DataType.Float);
             return Describe(model, contract, preprocessing, classNames);
         }
@@ -91,13 +105,13 @@ public static class SegmentationGraph
         if (testTimeAugmentation is null && (!contract.OutputMatchesInputSize || shiftAndStitch is { Factor: > 1 }))
         {
             // Coarse scores: resize and argmax band by band, never holding the full-resolution scores.
-            var (bandClasses, bandBest) = BandedArgmax.Emit(b, scores, SizeInput, contract.Opset, emitScore);
-            AddNamedOutput(b, "Identity", ClassesOutput, new[] { bandClasses }, DataType.Int32);
+            var (bandClasses, bandBest) = BandedArgmax.Emit(b, b, scores, SizeInput, contract.Opset, emitScore, bytes);
+            AddNamedOutput(b, "Identity", ClassesOutput, new[] { bandClasses }, classType);
             if (emitScore) AddNamedOutput(b, "Identity", ScoreOutput, new[] { bandBest! }, DataType.Float);
         }
         else
         {
-            EmitArgmax(b, scores, contract.Opset, emitScore);
+            EmitArgmax(b, scores, contract.Opset, emitScore, bytes);
         }
 
         return Describe(model, contract, preprocessing, classNames);
@@ -125,20 +139,22 @@ public static class SegmentationGraph
     }
 
     /// <summary>Argmax (and winning score) of full-resolution scores <c>[1, C, H, W]</c>, flattened row-major.</summary>
-    private static void EmitArgmax(OnnxGraphBuilder b, string scores, long opset, bool emitScore)
+    private static void EmitArgmax(OnnxGraphBuilder b, string scores, long opset, bool emitScore, bool bytes)
     {
-        var (classes, best) = Argmax(b, b, scores, opset, emitScore);
+        var (classes, best) = Argmax(b, b, scores, opset, emitScore, bytes);
         string flatShape = b.AddInt64s("flat", new long[] { -1 }, 1);
-        AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, DataType.Int32);
+        AddNamedOutput(b, "Reshape", ClassesOutput, new[] { classes, flatShape }, bytes ? DataType.Uint8 : DataType.Int32);
         if (best is not null) AddNamedOutput(b, "Reshape", ScoreOutput, new[] { best, flatShape }, DataType.Float);
     }
 
     /// <summary>
-    /// The class of each pixel of <c>[N, C, H, W]</c> scores as int32 <c>[N, H, W]</c> — <see cref="NotAScoreClass"/>
-    /// where the scores hold a NaN — and, when asked, the winning score (float <c>[N, H, W]</c>). Nodes go to
-    /// <paramref name="nodes"/>, constants to <paramref name="constants"/> (a Loop body keeps its constants outside).
+    /// The class of each pixel of <c>[N, C, H, W]</c> scores as <c>[N, H, W]</c>, int32 or (with <paramref name="bytes"/>)
+    /// uint8 — <see cref="NotAScoreClass"/> or <see cref="NotAScoreByte"/> where the scores hold a NaN — and, when asked,
+    /// the winning score (float <c>[N, H, W]</c>). Nodes go to <paramref name="nodes"/>, constants to
+    /// <paramref name="constants"/> (a Loop body keeps its constants outside).
     /// </summary>
-    internal static (string Classes, string? Best) Argmax(OnnxGraphBuilder nodes, OnnxGraphBuilder constants, string scores, long opset, bool emitScore)
+    internal static (string Classes, string? Best) Argmax(OnnxGraphBuilder nodes, OnnxGraphBuilder constants, string scores, long opset, bool emitScore,
+        bool bytes)
     {
         string classes = nodes.Node("ArgMax", new[] { scores }, OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         // ArgMax over NaN scores says class 0; a pixel whose scores hold a NaN gets NotAScoreClass instead, so a broken
@@ -146,8 +162,9 @@ public static class SegmentationGraph
         string total = opset >= 13
             ? nodes.Node("ReduceSum", new[] { scores, constants.AddInt64s("sum_class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
             : nodes.Node("ReduceSum", new[] { scores }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-        classes = nodes.Node("Where", new[] { nodes.Node("IsNaN", new[] { total }), constants.AddInt64s("not_a_score", new long[] { NotAScoreClass }), classes });
-        classes = nodes.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)DataType.Int32));
+        string marker = constants.AddInt64s("not_a_score", new long[] { bytes ? NotAScoreByte : NotAScoreClass });
+        classes = nodes.Node("Where", new[] { nodes.Node("IsNaN", new[] { total }), marker, classes });
+        classes = nodes.Node("Cast", new[] { classes }, OnnxAttribute.Int("to", (long)(bytes ? DataType.Uint8 : DataType.Int32)));
         if (!emitScore) return (classes, null);
         string best = opset >= 18
             ? nodes.Node("ReduceMax", new[] { scores, constants.AddInt64s("class_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))

@@ -6,7 +6,8 @@ namespace Fcn.MLNet.Onnx;
 /// <summary>
 /// The ONNX side of <see cref="TiledScoring"/>. An ONNX Loop runs once per tile: it slices the tile from the 8-bit
 /// image, normalises it, runs the FCN's nodes (moved into the Loop's body; the weights stay shared initializers), resizes
-/// coarse scores to the tile and takes the argmax. The tiles' class maps are stacked (the Loop's scan output) and the
+/// coarse scores to the tile and takes the argmax, band by band (<see cref="BandedArgmax"/>, so the tile's
+/// full-resolution scores never exist either). The tiles' class maps are stacked (the Loop's scan output) and the
 /// image's map is gathered from them: row y comes from the tile row that owns y (tiles meet halfway through their
 /// overlap), column x likewise. Only one tile's activations and scores exist at a time.
 /// </summary>
@@ -16,11 +17,12 @@ internal static class TiledScoringGraph
     /// Appends tiled scoring of <paramref name="pixels"/> (uint8 <c>[1, 3·H·W]</c>, planar) of size
     /// <paramref name="sizeInput"/>; <paramref name="fcnNodes"/> (already taken out of the graph) read
     /// <paramref name="fcnInput"/> and write <paramref name="fcnOutput"/>. Returns the class map (int32, H·W) and, when
-    /// asked, the winning score (float, H·W).
+    /// asked, the winning score (float, H·W). With <paramref name="bytes"/> the class map is uint8 throughout, tiles,
+    /// stitching and output (<see cref="SegmentationGraph.HasByteClassMap"/>).
     /// </summary>
     public static (string Classes, string? Best) Emit(OnnxGraphBuilder b, IReadOnlyList<NodeProto> fcnNodes, string fcnInput, string fcnOutput,
         FcnModelContract contract, ImagePreprocessing preprocessing, bool emitScore, TiledScoring tiling, TestTimeAugmentation? tta,
-        string pixels, string sizeInput)
+        string pixels, string sizeInput, bool bytes)
     {
         tiling.Validate();
         long opset = contract.Opset;
@@ -67,27 +69,19 @@ internal static class TiledScoringGraph
         foreach (var node in fcnNodes)
             for (int n = 0; n < node.Input.Count; n++)
                 if (node.Input[n] == fcnInput) node.Input[n] = x;
-        string scores;
+        string classes;
+        string? best;
         if (tta is not null)
         {
-            scores = TestTimeAugmentationGraph.Emit(body, fcnNodes, x, fcnOutput, contract.OutputMatchesInputSize, opset, tileSize, tta, ResizeToTile);
+            string probabilities = TestTimeAugmentationGraph.Emit(body, fcnNodes, x, fcnOutput, contract.OutputMatchesInputSize, opset, tileSize, tta, ResizeToTile);
+            (classes, best) = SegmentationGraph.Argmax(body, b, probabilities, opset, emitScore, bytes);
         }
         else
         {
             body.Graph.Node.Add(fcnNodes);
-            scores = contract.OutputMatchesInputSize ? fcnOutput : ResizeToTile(body, fcnOutput);
-        }
-        var (classes, best) = SegmentationGraph.Argmax(body, b, scores, opset, emitScore);
-        // With at most 255 classes the tiles' maps are stacked and stitched as bytes (255 standing for NotAScoreClass):
-        // a quarter of the memory of int32 maps.
-        bool bytes = contract.NumberOfClasses is <= 255;
-        string notAScore = "", byteNotAScore = "";
-        if (bytes)
-        {
-            notAScore = b.AddInitializer(OnnxTensor.Int32("tile_not_a_score", new[] { SegmentationGraph.NotAScoreClass }, 1));
-            byteNotAScore = b.AddInitializer(OnnxTensor.Int32("tile_byte_not_a_score", new[] { 255 }, 1));
-            string marked = body.Node("Where", new[] { body.Node("Equal", new[] { classes, notAScore }), byteNotAScore, classes });
-            classes = body.Node("Cast", new[] { marked }, OnnxAttribute.Int("to", (long)DataType.Uint8));
+            (classes, best) = contract.OutputMatchesInputSize
+                ? SegmentationGraph.Argmax(body, b, fcnOutput, opset, emitScore, bytes)
+                : BandedArgmax.Emit(body, b, fcnOutput, tileSize, opset, emitScore, bytes);
         }
         body.AddOutput(body.NamedNode("Identity", "tile_cond_out", new[] { condition }), DataType.Bool);
         body.AddOutput(body.NamedNode("Identity", "tile_classes", new[] { classes }), bytes ? DataType.Uint8 : DataType.Int32);
@@ -97,7 +91,7 @@ internal static class TiledScoringGraph
 
         // Which tile row owns image row y: the number of seams at or above y, a seam lying halfway through the overlap
         // of tiles k − 1 and k: (origin(k − 1) + origin(k) + t) / 2. A sentinel seam at L keeps the list non-empty.
-        string Owner(string length, string count, string t, string last)
+        string Owner(string length, string count, string t, string last, string ownerStride)
         {
             string ks = b.Node("Range", new[] { b.AddInt64s("tile_first_seam", new long[] { 1 }), Scalar(count), b.AddInt64s("tile_step", new long[] { 1 }) });
             string seams = b.Node("Div", new[]
@@ -116,28 +110,32 @@ internal static class TiledScoringGraph
             string owner = opset >= 13
                 ? b.Node("ReduceSum", new[] { counts, b.AddInt64s("tile_sum_axis", new long[] { 1 }, 1) }, OnnxAttribute.Int("keepdims", 0))
                 : b.Node("ReduceSum", new[] { counts }, OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0));
-            // Index into the mosaic of tiles: owner·t + (position − origin(owner)).
-            return b.Node("Add", new[] { b.Node("Mul", new[] { owner, t }), b.Node("Sub", new[] { positions, Origin(b, owner, last) }) });
+            // owner·ownerStride + (position − origin(owner)): where the position lies in the stacked tiles.
+            return b.Node("Add", new[] { b.Node("Mul", new[] { owner, ownerStride }), b.Node("Sub", new[] { positions, Origin(b, owner, last) }) });
         }
-        string rowIndex = Owner(height, rows, tileH, lastY), colIndex = Owner(width, cols, tileW, lastX);
+        // The stacked tiles, [rows·cols, …, t_h, t_w], read as [rows·cols·t_h, t_w]: image row y of tile column c is row
+        // (owner(y)·cols + c)·t_h + (y − origin(owner(y))). One Gather picks every tile column's rows ([H, cols, t_w]),
+        // a second picks the columns ([H, W]); no transposed copy of the tiles is made.
+        string rowBase = Owner(height, rows, tileH, lastY, b.Node("Mul", new[] { cols, tileH }));
+        string columnStarts = b.Node("Mul", new[] { b.Node("Range", new[] { b.AddInt64s("tile_col0", new long[] { 0 }), Scalar(cols), b.AddInt64s("tile_col_step", new long[] { 1 }) }), tileH });
+        string rowIndex = b.Node("Add", new[]
+        {
+            b.Node("Reshape", new[] { rowBase, b.AddInt64s("tile_row_base", new long[] { -1, 1 }, 2) }),
+            b.Node("Reshape", new[] { columnStarts, b.AddInt64s("tile_col_starts", new long[] { 1, -1 }, 2) }),
+        });
+        string colIndex = Owner(width, cols, tileW, lastX, tileW);
         string Assemble(string tiles)
         {
-            // [rows·cols, 1, t_h, t_w] → [rows, cols, t_h, t_w] → [rows, t_h, cols, t_w] → mosaic [rows·t_h, cols·t_w].
-            string grid = b.Node("Reshape", new[] { tiles, b.Node("Concat", new[] { rows, cols, tileH, tileW }, OnnxAttribute.Int("axis", 0)) });
-            string mosaic = b.Node("Reshape", new[]
+            string tileRows = b.Node("Reshape", new[] { tiles, b.Node("Concat", new[] { b.AddInt64s("tile_all_rows", new long[] { -1 }, 1), tileW }, OnnxAttribute.Int("axis", 0)) });
+            string picked = b.Node("Gather", new[] { tileRows, rowIndex }, OnnxAttribute.Int("axis", 0)); // [H, cols, t_w]
+            string bands = b.Node("Reshape", new[] { picked, b.Node("Concat", new[] { height, b.Node("Mul", new[] { cols, tileW }) }, OnnxAttribute.Int("axis", 0)) });
+            return b.Node("Reshape", new[]
             {
-                b.Node("Transpose", new[] { grid }, OnnxAttribute.Ints("perm", 0, 2, 1, 3)),
-                b.Node("Concat", new[] { b.Node("Mul", new[] { rows, tileH }), b.Node("Mul", new[] { cols, tileW }) }, OnnxAttribute.Int("axis", 0)),
+                b.Node("Gather", new[] { bands, colIndex }, OnnxAttribute.Int("axis", 1)),
+                b.AddInt64s("tile_flat", new long[] { -1 }, 1),
             });
-            string picked = b.Node("Gather", new[] { b.Node("Gather", new[] { mosaic, rowIndex }, OnnxAttribute.Int("axis", 0)), colIndex }, OnnxAttribute.Int("axis", 1));
-            return b.Node("Reshape", new[] { picked, b.AddInt64s("tile_flat", new long[] { -1 }, 1) });
         }
         string map = Assemble(stacked[0]);
-        if (bytes)
-        {
-            string wide = b.Node("Cast", new[] { map }, OnnxAttribute.Int("to", (long)DataType.Int32));
-            map = b.Node("Where", new[] { b.Node("Equal", new[] { wide, byteNotAScore }), notAScore, wide });
-        }
         return (map, emitScore ? Assemble(stacked[1]) : null);
     }
 }

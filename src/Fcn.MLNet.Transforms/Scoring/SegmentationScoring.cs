@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Fcn.MLNet.Imaging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -66,17 +68,30 @@ public static class SegmentationScoring
         var getHeight = cursor.GetGetter<int>(height);
         var getWidth = cursor.GetGetter<int>(width);
         var getPath = cursor.GetGetter<ReadOnlyMemory<char>>(path);
-        VBuffer<int> buffer = default;
         ReadOnlyMemory<char> p = default;
         int h = 0, w = 0;
         while (cursor.MoveNext())
         {
-            getMap(ref buffer);
             getHeight(ref h);
             getWidth(ref w);
             getPath(ref p);
-            yield return new SegmentedImage(p.ToString(), new LabelMap(w, h, buffer.DenseValues().ToArray()));
+            yield return new SegmentedImage(p.ToString(), new LabelMap(w, h, ReadMap(getMap, checked(h * w))));
         }
+    }
+
+    /// <summary>
+    /// Reads a class map of <paramref name="length"/> pixels into a new array handed to the getter, which fills a
+    /// destination's own array when it is large enough: the map is not copied again (a 6000×4000 map is 96 MB).
+    /// </summary>
+    private static int[] ReadMap(ValueGetter<VBuffer<int>> getMap, int length)
+    {
+        var labels = new int[length];
+        var buffer = new VBuffer<int>(length, labels);
+        getMap(ref buffer);
+        var values = buffer.GetValues();
+        bool filledInPlace = buffer.IsDense && values.Length == length
+            && (length == 0 || Unsafe.AreSame(ref MemoryMarshal.GetReference(values), ref labels[0]));
+        return filledInPlace ? labels : buffer.DenseValues().ToArray();
     }
 
     /// <summary>Checks that a loaded model takes image paths; the message names the model and what it takes instead.</summary>

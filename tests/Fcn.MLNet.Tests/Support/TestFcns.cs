@@ -27,11 +27,19 @@ internal sealed class TestFcn
     /// x [1,3,H,W] → (optional AveragePool k=s=<paramref name="pool"/>) → 1x1 Conv to C classes.
     /// With pool = 1 the output keeps the input's H and W symbols; otherwise it is coarse (floor(H/pool)).
     /// </summary>
-    public static TestFcn Create(int classes, int seed, int pool = 1, int opset = 17, string[]? classNames = null, float weightScale = 1f / 64f)
+    public static TestFcn Create(int classes, int seed, int pool = 1, int opset = 17, string[]? classNames = null, float weightScale = 1f / 64f,
+        int classShift = 0)
     {
         var rng = new Random(seed);
         var weight = Enumerable.Range(0, classes * 3).Select(_ => (float)(rng.NextDouble() * 2 - 1) * weightScale).ToArray();
         var bias = Enumerable.Range(0, classes).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        if (classShift != 0)
+        {
+            // The same net with class k renamed (k + classShift) mod C: its predictions move along the id range.
+            int Source(int j) => ((j - classShift) % classes + classes) % classes;
+            weight = Enumerable.Range(0, classes).SelectMany(j => weight.Skip(3 * Source(j)).Take(3)).ToArray();
+            bias = Enumerable.Range(0, classes).Select(j => bias[Source(j)]).ToArray();
+        }
         var b = new OnnxGraphBuilder(graphName: "test_fcn");
         b.AddInput("image", DataType.Float, 1, 3, "height", "width");
         string x = "image";

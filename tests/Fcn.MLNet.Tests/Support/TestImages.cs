@@ -22,6 +22,16 @@ internal sealed record TestImage(int Width, int Height, byte[] Rgb)
         return new TestImage(width, height, rgb);
     }
 
+    /// <summary>Red rises left to right and green top to bottom (blue is noise): classes change across the image.</summary>
+    public static TestImage Gradient(int width, int height, int seed)
+    {
+        var rgb = new byte[3 * width * height];
+        var noise = new Random(seed);
+        for (int p = 0; p < width * height; p++)
+            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = ((byte)(p % width * 255 / (width - 1)), (byte)(p / width * 255 / (height - 1)), (byte)noise.Next(256));
+        return new TestImage(width, height, rgb);
+    }
+
     public MLImage ToMLImage()
     {
         var bgra = new byte[4 * Width * Height];

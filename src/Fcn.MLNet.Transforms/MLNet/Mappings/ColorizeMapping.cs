@@ -9,8 +9,8 @@ namespace Fcn.MLNet.Mappings;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class FcnClassMapRow
 {
-    /// <summary>Class per pixel, row-major.</summary>
-    public int[] __FcnClasses { get; set; } = Array.Empty<int>();
+    /// <summary>Class per pixel, row-major (the map as SegmentFcn outputs it).</summary>
+    public int[] __FcnClassMap { get; set; } = Array.Empty<int>();
 
     /// <summary>Map height.</summary>
     public int __FcnHeight { get; set; }
@@ -42,7 +42,7 @@ public sealed class ColorizeClassMapFactory : CustomMappingFactory<FcnClassMapRo
     public override Action<FcnClassMapRow, FcnColorMaskRow> GetMapping() => static (input, output) =>
     {
         int h = input.__FcnHeight, w = input.__FcnWidth;
-        var classes = input.__FcnClasses;
+        var classes = input.__FcnClassMap;
         if (classes.Length != h * w)
             throw new InvalidOperationException($"SegmentFcn colorize: class map has {classes.Length} values, expected {h}x{w}.");
         var bgra = new byte[4 * classes.Length];

@@ -11,6 +11,14 @@ public sealed class FcnOnnxClassesRow
     public int[] __FcnClasses { get; set; } = Array.Empty<int>();
 }
 
+/// <summary>Row with the ONNX class map as bytes (internal plumbing of SegmentFcn; models of at most 255 classes).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class FcnOnnxByteClassesRow
+{
+    /// <summary>Class per pixel, 255 where the scores held a NaN.</summary>
+    public byte[] __FcnClasses { get; set; } = Array.Empty<byte>();
+}
+
 /// <summary>Row with the class map as a variable-length vector (internal plumbing of SegmentFcn).</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class FcnClassMapVectorRow
@@ -48,6 +56,29 @@ public sealed class ClassMapVectorFactory : CustomMappingFactory<FcnOnnxClassesR
 
     /// <inheritdoc />
     public override Action<FcnOnnxClassesRow, FcnClassMapVectorRow> GetMapping() => static (input, output) => output.__FcnClassMap = input.__FcnClasses;
+}
+
+/// <summary>
+/// The byte class map of a model with at most 255 classes (<see cref="Onnx.SegmentationGraph.HasByteClassMap"/>), widened
+/// to the int32 column every SegmentFcn gives: 255 becomes <see cref="Onnx.SegmentationGraph.NotAScoreClass"/>.
+/// Stateless, saves by name.
+/// </summary>
+[CustomMappingFactoryAttribute(ContractName)]
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ByteClassMapVectorFactory : CustomMappingFactory<FcnOnnxByteClassesRow, FcnClassMapVectorRow>
+{
+    /// <summary>Contract name stored in model zips.</summary>
+    public const string ContractName = "Fcn.MLNet.ByteClassMapVector.v1";
+
+    /// <inheritdoc />
+    public override Action<FcnOnnxByteClassesRow, FcnClassMapVectorRow> GetMapping() => static (input, output) =>
+    {
+        var classes = input.__FcnClasses;
+        var map = output.__FcnClassMap.Length == classes.Length ? output.__FcnClassMap : new int[classes.Length];
+        for (int i = 0; i < classes.Length; i++)
+            map[i] = classes[i] == Onnx.SegmentationGraph.NotAScoreByte ? Onnx.SegmentationGraph.NotAScoreClass : classes[i];
+        output.__FcnClassMap = map;
+    };
 }
 
 /// <summary>The winning-score map re-declared as a variable-length vector (see <see cref="ClassMapVectorFactory"/>).</summary>
