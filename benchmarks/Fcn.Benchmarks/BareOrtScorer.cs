@@ -15,15 +15,25 @@ internal sealed class BareOrtScorer : IDisposable
     private readonly string[] _inputs = { "__FcnPixels", "__FcnSize" };
     private readonly string[] _outputs = { "__FcnClasses" };
 
-    public BareOrtScorer(byte[] wrappedModel)
+    /// <param name="arena">
+    /// ONNX Runtime's CPU arena: "default" (on, growing by powers of two), "off", or "exact" (an environment arena
+    /// that grows by what is asked). ML.NET's ApplyOnnxModel uses the default; the others show what it would change.
+    /// </param>
+    public BareOrtScorer(byte[] wrappedModel, string arena = "default")
     {
-        var o = new SessionOptions { EnableCpuMemArena = Environment.GetEnvironmentVariable("FCN_ARENA") != "0", EnableMemoryPattern = Environment.GetEnvironmentVariable("FCN_PATTERN") != "0" };
-        if (Environment.GetEnvironmentVariable("FCN_SAME") == "1")
+        var options = new SessionOptions();
+        switch (arena)
         {
-            OrtEnv.Instance().CreateAndRegisterAllocator(OrtMemoryInfo.DefaultInstance, new OrtArenaCfg(0, 1, -1, -1));
-            o.AddSessionConfigEntry("session.use_env_allocators", "1");
+            case "default": break;
+            case "off": options.EnableCpuMemArena = false; break;
+            case "exact":
+                OrtEnv.Instance().CreateAndRegisterAllocator(OrtMemoryInfo.DefaultInstance,
+                    new OrtArenaCfg(maxMemory: 0, arenaExtendStrategy: 1, initialChunkSizeBytes: -1, maxDeadBytesPerChunk: -1));
+                options.AddSessionConfigEntry("session.use_env_allocators", "1");
+                break;
+            default: throw new ArgumentException($"arena: expected default, off or exact; got '{arena}'.");
         }
-        _session = new InferenceSession(wrappedModel, o);
+        _session = new InferenceSession(wrappedModel, options);
     }
 
     public int[] Score(string path)

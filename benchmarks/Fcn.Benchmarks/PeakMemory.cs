@@ -17,10 +17,12 @@ internal static class PeakMemory
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int pixels;
         double load;
-        if (mode == "ort")
+        if (mode.StartsWith("ort", StringComparison.Ordinal))
         {
             var ml = new MLContext();
-            using var bare = new BareOrtScorer(ml.Transforms.SegmentFcn(options).WrappedModel.ToArray());
+            // "ort", or "ort-arena-off" / "ort-arena-exact" (see BareOrtScorer).
+            string arena = mode.StartsWith("ort-arena-", StringComparison.Ordinal) ? mode["ort-arena-".Length..] : "default";
+            using var bare = new BareOrtScorer(ml.Transforms.SegmentFcn(options).WrappedModel.ToArray(), arena);
             load = clock.Elapsed.TotalSeconds;
             pixels = bare.Score(path).Length;
         }

@@ -2,7 +2,7 @@
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- --filter '*InferenceBenchmark*'
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- steady <width> <height> <rounds>
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- shift-and-stitch [folder]
-//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort [width height [classes [tile]]]
+//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort|ort-arena-off|ort-arena-exact [width height [classes [tile]]]
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- write-model <file.onnx> [classes] [width height]
 //     (the benchmark's ResNet18 FCN-32s, and a test image of that size beside it: for measuring `fcn predict` itself)
 using BenchmarkDotNet.Running;
