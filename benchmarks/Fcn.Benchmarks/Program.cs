@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- peak-memory pipeline|ort|ort-arena-off|ort-arena-exact [width height [classes [tile]]]
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- write-model <file.onnx> [classes] [width height]
 //     (the benchmark's ResNet18 FCN-32s, and a test image of that size beside it: for measuring `fcn predict` itself)
+//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- int8 <fp32.onnx> <int8.onnx> <png folder> [rounds]
 using BenchmarkDotNet.Running;
 using Fcn.Benchmarks;
 
@@ -20,6 +21,8 @@ if (args.Length > 1 && args[0] == "write-model")
         Console.WriteLine(BenchmarkImages.Write(Path.GetDirectoryName(Path.GetFullPath(args[1]))!, 1, int.Parse(args[3]), int.Parse(args[4]))[0]);
     return 0;
 }
+if (args.Length > 3 && args[0] == "int8")
+    return Int8Timing.Run(args[1], args[2], args[3], args.Length > 4 ? int.Parse(args[4]) : 5);
 if (args.Length > 0 && args[0] == "shift-and-stitch")
     return ShiftAndStitchStudy.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "fcn-sas-study"));
 if (args.Length > 0 && args[0] == "steady")

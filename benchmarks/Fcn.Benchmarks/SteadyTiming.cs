@@ -8,7 +8,7 @@ namespace Fcn.Benchmarks;
 
 /// <summary>
 /// Steady-state comparison robust to a busy machine: rounds of <c>images</c> files, pipeline and bare ORT in
-/// ABBA order (so warm caches, spinning ORT threads and background load fall on both sides alike), medians reported.
+/// ABBA order (<see cref="AbbaRounds"/>), medians reported.
 /// </summary>
 internal static class SteadyTiming
 {
@@ -33,21 +33,9 @@ internal static class SteadyTiming
             return c.Elapsed.TotalMilliseconds / paths.Count;
         }
 
-        Bare();
-        Pipeline();
-        var tBare = new List<double>();
-        var tPipe = new List<double>();
-        var ratios = new List<double>();
-        for (int i = 0; i < rounds; i++)
-        {
-            double b1 = Bare(), p1 = Pipeline(), p2 = Pipeline(), b2 = Bare();
-            tBare.Add((b1 + b2) / 2);
-            tPipe.Add((p1 + p2) / 2);
-            ratios.Add((p1 + p2) / (b1 + b2));
-        }
-        static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-        Console.WriteLine($"{width}x{height}, {rounds} ABBA rounds of {paths.Count} images, median per image: bare ORT {Median(tBare):F1} ms, " +
-            $"SegmentFcn pipeline {Median(tPipe):F1} ms, median ratio {Median(ratios):F3} (min {ratios.Min():F3}, max {ratios.Max():F3})");
+        var r = AbbaRounds.Run(Bare, Pipeline, rounds);
+        Console.WriteLine($"{width}x{height}, {rounds} ABBA rounds of {paths.Count} images, median per image: bare ORT {r.MedianA:F1} ms, " +
+            $"SegmentFcn pipeline {r.MedianB:F1} ms, {r.RatioText}");
         return 0;
     }
 }

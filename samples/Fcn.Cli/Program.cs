@@ -6,6 +6,7 @@ var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int>
     ["predict"] = (PredictCommand.Run, PredictCommand.Flags, PredictCommand.Usage),
     ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Flags, EvaluateCommand.Usage),
     ["import"] = (ImportCommand.Run, ImportCommand.Flags, ImportCommand.Usage),
+    ["quantize"] = (QuantizeCommand.Run, QuantizeCommand.Flags, QuantizeCommand.Usage),
     ["convolutionalize"] = (ConvolutionalizeCommand.Run, ConvolutionalizeCommand.Flags, ConvolutionalizeCommand.Usage),
     ["build"] = (BuildCommand.Run, BuildCommand.Flags, BuildCommand.Usage),
     ["train"] = (TrainCommand.Run, TrainCommand.Flags, TrainCommand.Usage),

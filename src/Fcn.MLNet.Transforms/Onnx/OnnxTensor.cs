@@ -20,6 +20,14 @@ public static class OnnxTensor
     public static TensorProto Int32(string name, ReadOnlySpan<int> data, params long[] dims) =>
         Raw(name, DataType.Int32, MemoryMarshal.AsBytes(data), data.Length, dims);
 
+    /// <summary>An int8 tensor stored as raw data.</summary>
+    public static TensorProto Int8(string name, ReadOnlySpan<sbyte> data, params long[] dims) =>
+        Raw(name, DataType.Int8, MemoryMarshal.AsBytes(data), data.Length, dims);
+
+    /// <summary>A uint8 tensor stored as raw data.</summary>
+    public static TensorProto UInt8(string name, ReadOnlySpan<byte> data, params long[] dims) =>
+        Raw(name, DataType.Uint8, data, data.Length, dims);
+
     /// <summary>A bool tensor stored as raw data (one byte per value).</summary>
     public static TensorProto Bool(string name, ReadOnlySpan<bool> data, params long[] dims)
     {
