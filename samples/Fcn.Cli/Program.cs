@@ -39,6 +39,8 @@ if (launch is not null && args[0] is not ("train" or "predict" or "evaluate"))
 MpiWorld? world = null;
 if (launch is not null)
 {
+    // mpirun gives ranks a pseudo-terminal, which .NET's console would set up for keys (escape codes in the job's output).
+    Environment.SetEnvironmentVariable("TERM", "dumb");
     try { world = MpiWorld.Current; }
     catch (Exception e) when (e is DllNotFoundException or InvalidOperationException)
     {
