@@ -237,23 +237,25 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 
     private double Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
     {
-        // Under MPI each rank scores a contiguous share of the rows; the confusion matrices are summed.
-        var share = _world is { } world ? ValidationShare(validation, world) : validation;
-        var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(share);
-        try
-        {
-            var metrics = _ml.SemanticSegmentation().Evaluate(scorer.Transform(share), _options.NumberOfClasses, _options.LabelColumnName,
-                _options.OutputColumnName, _options.IgnoreLabel);
-            return _world is null ? metrics.MeanIU : _world.SumOverRanks(metrics.ConfusionMatrix).ToMetrics().MeanIU;
-        }
-        finally { ModelLifetime.Release(scorer); }
+        if (_world is null) return Confusion(model, preprocessing, validation).ToMetrics().MeanIU;
+        // Under MPI each rank scores a contiguous share of the rows (none when there are fewer rows than ranks); the
+        // confusion matrices are summed.
+        long rows = validation.GetRowCount() ?? CountRows(validation);
+        long start = rows * _world.Rank / _world.Size, end = rows * (_world.Rank + 1) / _world.Size;
+        var share = start == 0 ? validation : _ml.Data.SkipRows(validation, start);
+        var mine = end > start ? Confusion(model, preprocessing, _ml.Data.TakeRows(share, end - start)) : new SegmentationConfusionMatrix(_options.NumberOfClasses);
+        return _world.SumOverRanks(mine).ToMetrics().MeanIU;
     }
 
-    private IDataView ValidationShare(IDataView validation, MpiWorld world)
+    private SegmentationConfusionMatrix Confusion(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
     {
-        long rows = validation.GetRowCount() ?? CountRows(validation);
-        long start = rows * world.Rank / world.Size, end = rows * (world.Rank + 1) / world.Size;
-        return _ml.Data.TakeRows(_ml.Data.SkipRows(validation, start), end - start);
+        var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(validation);
+        try
+        {
+            return _ml.SemanticSegmentation().Evaluate(scorer.Transform(validation), _options.NumberOfClasses, _options.LabelColumnName,
+                _options.OutputColumnName, _options.IgnoreLabel).ConfusionMatrix;
+        }
+        finally { ModelLifetime.Release(scorer); }
     }
 
     private static long CountRows(IDataView view)

@@ -54,12 +54,17 @@ public class MpiTrainingTests
     [Test]
     public void Two_ranks_of_batch_1_train_as_one_process_of_batch_2()
     {
-        var single = FcnProcess.Run(TrainArgs("single", 2, "--iterations", "6"));
+        // Validation (after each of the 3 epochs) is sharded over the ranks and its confusion matrices summed.
+        string[] validation = { "--iterations", "6", "--val-images", _data.Images, "--val-masks", _data.Masks };
+        var single = FcnProcess.Run(TrainArgs("single", 2, validation));
         Assert.That(single.ExitCode, Is.Zero, single.StdErr);
-        var mpi = MpiRun.Run(2, Limit, TrainArgs("mpi", 1, "--iterations", "6"));
+        var mpi = MpiRun.Run(2, Limit, TrainArgs("mpi", 1, validation));
         Assert.That(mpi.ExitCode, Is.Zero, mpi.StdOut + mpi.StdErr);
         Assert.That(mpi.StdOut, Does.Contain("global batch 2"));
         AssertSameTraining(Losses("single"), Losses("mpi"), Weights("single"), Weights("mpi"));
+        static string[] MeanIUs(string output) => System.Text.RegularExpressions.Regex.Matches(output, @"validation mean IU [0-9.]+").Select(m => m.Value).ToArray();
+        Assert.That(MeanIUs(single.StdOut), Has.Length.EqualTo(4), single.StdOut);
+        Assert.That(MeanIUs(mpi.StdOut), Is.EqualTo(MeanIUs(single.StdOut)), mpi.StdOut);
         var separate = FcnProcess.Run(TrainArgs("batch1", 1, "--iterations", "6"));
         Assert.That(separate.ExitCode, Is.Zero, separate.StdErr);
         Assert.That(Losses("batch1"), Is.Not.EqualTo(Losses("single")).Within(1e-3), "the reference can disagree: batch 1 alone trains otherwise");
