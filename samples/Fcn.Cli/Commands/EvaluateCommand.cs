@@ -74,6 +74,8 @@ internal static class EvaluateCommand
         Console.Error.WriteLine();
         Console.WriteLine(metrics);
         if (json is not null && (world?.IsRoot ?? true)) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
+        // mpirun ends the whole job when a rank exits non-zero (skipped images): not before rank 0 has written.
+        world?.Barrier();
         if (screening?.Report() is int skipped && skipped > 0)
         {
             Console.Error.WriteLine("note: the metrics above leave out these images");

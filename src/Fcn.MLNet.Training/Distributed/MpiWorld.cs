@@ -45,8 +45,33 @@ public sealed unsafe class MpiWorld
     /// <summary>What the launcher's environment said (local process count, launcher name).</summary>
     public MpiLaunch Launch { get; }
 
-    /// <summary>ONNX Runtime threads for this rank: the machine's cores shared among the ranks on it (at least 1).</summary>
-    public int ThreadsPerRank => Math.Max(1, Environment.ProcessorCount / Launch.LocalSize);
+    /// <summary>
+    /// ONNX Runtime threads for this rank (at least 1): the cores the launcher bound it to (mpirun binds to cores or
+    /// sockets, srun to <c>--cpus-per-task</c>), or, when it runs unbound, the machine's cores shared among the ranks on it.
+    /// </summary>
+    public int ThreadsPerRank => Math.Max(1, IsBound() ? Environment.ProcessorCount : Environment.ProcessorCount / Launch.LocalSize);
+
+    private static bool IsBound()
+    {
+        // Environment.ProcessorCount already counts only the CPUs of the affinity mask; fewer than online means bound.
+        try
+        {
+            if (!OperatingSystem.IsLinux() || !File.Exists("/sys/devices/system/cpu/online")) return false;
+            int online = 0;
+            foreach (var range in File.ReadAllText("/sys/devices/system/cpu/online").Trim().Split(','))
+            {
+                var ends = range.Split('-');
+                online += ends.Length == 2 ? int.Parse(ends[1]) - int.Parse(ends[0]) + 1 : 1;
+            }
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            int allowed = System.Numerics.BitOperations.PopCount((ulong)(long)self.ProcessorAffinity);
+            return allowed < online && online <= 64; // the mask reports at most 64 CPUs
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Elementwise sum over all ranks, in place; every rank receives the same result.</summary>
     public void AllreduceSum(Span<float> values) => Allreduce(MemoryMarshal.AsBytes(values), sizeof(float), _mpi.Float);
