@@ -80,6 +80,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var source = DataViewSamples.Survey(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
             _options.NumberOfClasses, _options.IgnoreLabel, _options.CancellationToken);
         var train = source.Dataset;
+        _world?.RequireSameOnAllRanks("training data", $"{source.Fingerprint}, batch size {_options.BatchSize}, seed {_options.Seed}");
         // What a checkpoint records and a resume checks.
         var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, source.Fingerprint, Ranks);
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each, " +

@@ -87,6 +87,27 @@ public class MpiTrainingTests
     }
 
     [Test]
+    public void Ranks_that_see_other_training_data_are_stopped_before_they_train()
+    {
+        // Rank 1 reads a copy of the masks in which one label differs: same files, other data.
+        string masks = Path.Combine(_dir, "other-masks");
+        Directory.CreateDirectory(masks);
+        foreach (var f in Directory.GetFiles(_data.Masks)) File.Copy(f, Path.Combine(masks, Path.GetFileName(f)));
+        var mask = Fcn.MLNet.Imaging.MaskReader.Read(Path.Combine(masks, "e2.png"));
+        var labels = mask.Labels.ToArray();
+        labels[0] = (labels[0] + 1) % 3;
+        File.Delete(Path.Combine(masks, "e2.png"));
+        Fcn.MLNet.Imaging.MaskWriter.WriteIndexPng(Path.Combine(masks, "e2.png"), new Fcn.MLNet.Imaging.LabelMap(mask.Width, mask.Height, labels));
+        var rank0 = TrainArgs("disagree", 1, "--iterations", "2");
+        var rank1 = (string[])rank0.Clone();
+        rank1[Array.IndexOf(rank1, "--masks") + 1] = masks;
+        var r = MpiRun.RunEach(TimeSpan.FromSeconds(90), rank0, rank1);
+        Assert.That(r.ExitCode, Is.Not.Zero);
+        Assert.That(r.StdErr, Does.Contain("rank 1 sees other training data than rank 0"));
+        Assert.That(File.Exists(Path.Combine(_dir, "disagree.onnx")), Is.False);
+    }
+
+    [Test]
     public void A_bad_file_on_one_rank_ends_the_whole_job_with_its_message()
     {
         string images = Path.Combine(_dir, "bad-images");
