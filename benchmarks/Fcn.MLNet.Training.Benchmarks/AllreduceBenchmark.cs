@@ -5,8 +5,8 @@ using Fcn.MLNet.Training.Distributed;
 
 /// <summary>
 /// The gradient allreduce of data-parallel training, timed on its own: every parameter's gradient summed in place as
-/// a training step does (one MPI_Allreduce per parameter), the same bytes as one fused buffer, and a one-number
-/// allreduce for the latency. Run under mpirun; rank 0 prints one JSON line.
+/// a training step does (one MPI_Allreduce per parameter), the same bytes as one fused buffer and as 4 MB / 16 MB
+/// buckets, and a one-number allreduce for the latency. Run under mpirun; rank 0 prints one JSON line.
 /// </summary>
 internal static class AllreduceBenchmark
 {
@@ -39,6 +39,14 @@ internal static class AllreduceBenchmark
         }
         var perParameter = Repeat(() => { foreach (var g in gradients) world.AllreduceSum(g.AsSpan()); });
         var whole = Repeat(() => world.AllreduceSum(fused.AsSpan()));
+        // Fusion buckets (as Horovod's fusion buffer / DDP's buckets would send them), without the packing copies.
+        List<double> Buckets(int megabytes)
+        {
+            int n = megabytes * 1048576 / sizeof(float);
+            return Repeat(() => { for (int start = 0; start < fused.Length; start += n) world.AllreduceSum(fused.AsSpan(start, Math.Min(n, fused.Length - start))); });
+        }
+        var buckets4 = Buckets(4);
+        var buckets16 = Buckets(16);
         var latency = Repeat(() => world.AllreduceSum(one.AsSpan()));
         static double Median(List<double> v) { var s = v.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
         long bytes = sizes.Sum() * sizeof(float);
@@ -50,6 +58,7 @@ internal static class AllreduceBenchmark
                 parameters = sizes.Sum(), tensors = sizes.Length, megabytes = Math.Round(bytes / 1048576.0, 1), iters,
                 per_parameter_ms_median = Math.Round(Median(perParameter), 2), per_parameter_ms_min = Math.Round(perParameter.Min(), 2),
                 fused_ms_median = Math.Round(Median(whole), 2), fused_ms_min = Math.Round(whole.Min(), 2),
+                buckets_4mb_ms_median = Math.Round(Median(buckets4), 2), buckets_16mb_ms_median = Math.Round(Median(buckets16), 2),
                 one_double_us_median = Math.Round(Median(latency) * 1000, 1),
                 fused_bus_gbit_s = Math.Round(busFactor * bytes * 8 / (Median(whole) / 1000) / 1e9, 1),
             }));
