@@ -45,6 +45,9 @@ public sealed unsafe class MpiWorld
     /// <summary>What the launcher's environment said (local process count, launcher name).</summary>
     public MpiLaunch Launch { get; }
 
+    /// <summary>The MPI library in use: "OpenMPI" or "MPICH", and its file.</summary>
+    public string Library => $"{_mpi.Flavour} ({_mpi.Name})";
+
     /// <summary>
     /// ONNX Runtime threads for this rank (at least 1): the cores the launcher bound it to (mpirun binds to cores or
     /// sockets, srun to <c>--cpus-per-task</c>), or, when it runs unbound, the machine's cores shared among the ranks on it.
@@ -128,7 +131,7 @@ public sealed unsafe class MpiWorld
     private static MpiWorld? Create()
     {
         if (MpiLaunch.FromEnvironment() is not { } launch) return null;
-        var mpi = MpiLibrary.Load();
+        var mpi = MpiLibrary.Load(launch);
         if (!mpi.Initialized()) mpi.InitThread();
         var world = new MpiWorld(mpi, launch);
         // mpirun counts a rank that exits without MPI_Finalize as failed.

@@ -85,7 +85,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, source.Fingerprint, Ranks);
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each, " +
             $"{_options.DataLoadingWorkers} data loading worker(s)" +
-            (_world is { } w ? $"; data-parallel over {w.Size} MPI ranks ({w.Launch.Launcher}), global batch {w.Size * _options.BatchSize}, {w.ThreadsPerRank} thread(s) per rank" : ""));
+            (_world is { } w ? $"; data-parallel over {w.Size} MPI ranks ({w.Launch.Launcher}, {w.Library}), global batch {w.Size * _options.BatchSize}, {w.ThreadsPerRank} thread(s) per rank" : ""));
         var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
             ? source.PixelCounts.MedianFrequencyWeights()
             : _options.ClassWeights;

@@ -71,6 +71,17 @@ public class MpiTrainingTests
     }
 
     [Test]
+    public void Under_MPICH_two_ranks_of_batch_1_also_train_as_one_process_of_batch_2()
+    {
+        var single = FcnProcess.Run(TrainArgs("single-h", 2, "--iterations", "6"));
+        Assert.That(single.ExitCode, Is.Zero, single.StdErr);
+        var mpich = MpiRun.RunMpich(2, Limit, TrainArgs("mpich", 1, "--iterations", "6"));
+        Assert.That(mpich.ExitCode, Is.Zero, mpich.StdOut + mpich.StdErr);
+        Assert.That(mpich.StdOut, Does.Contain("MPICH (libmpich.so.12)"));
+        AssertSameTraining(Losses("single-h"), Losses("mpich"), Weights("single-h"), Weights("mpich"));
+    }
+
+    [Test]
     public void A_run_checkpointed_by_two_ranks_resumes_in_one_process_with_the_same_global_batch()
     {
         var straight = FcnProcess.Run(TrainArgs("straight", 2, "--epochs", "4"));
