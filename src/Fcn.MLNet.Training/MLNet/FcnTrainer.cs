@@ -58,7 +58,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     /// </remarks>
     public TransformerChain<ITransformer> Fit(IDataView input)
     {
-        _world = MpiWorld.Current;
+        _world = _options.DataParallel ? MpiWorld.Current : null;
         if (_world is null) return FitCore(input);
         try { return FitCore(input); }
         catch (Exception e) when (!(e is OperationCanceledException && _options.CancellationToken.IsCancellationRequested))
