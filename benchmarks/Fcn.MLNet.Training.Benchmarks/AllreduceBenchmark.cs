@@ -4,9 +4,9 @@ using Fcn.MLNet.Training;
 using Fcn.MLNet.Training.Distributed;
 
 /// <summary>
-/// The gradient allreduce of data-parallel training, timed on its own: every parameter's gradient summed in place as
-/// a training step does (one MPI_Allreduce per parameter), the same bytes as one fused buffer and as 4 MB / 16 MB
-/// buckets, and a one-number allreduce for the latency. Run under mpirun; rank 0 prints one JSON line.
+/// The gradient allreduce of data-parallel training, timed on its own: as a training step does it
+/// (<see cref="GradientBuckets"/>), one MPI_Allreduce per parameter, the same bytes as one fused buffer and cut into
+/// 4 MB / 16 MB slices, and a one-number allreduce for the latency. Run under mpirun; rank 0 prints one JSON line.
 /// </summary>
 internal static class AllreduceBenchmark
 {
@@ -47,6 +47,9 @@ internal static class AllreduceBenchmark
         }
         var buckets4 = Buckets(4);
         var buckets16 = Buckets(16);
+        // What training does: GradientBuckets (large tensors in place, small ones packed into 4 MB buckets).
+        var plan = new GradientBuckets(gradients);
+        var training = Repeat(() => plan.SumOverRanks(world));
         var latency = Repeat(() => world.AllreduceSum(one.AsSpan()));
         static double Median(List<double> v) { var s = v.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
         long bytes = sizes.Sum() * sizeof(float);
@@ -56,6 +59,8 @@ internal static class AllreduceBenchmark
             {
                 benchmark = "gradient allreduce", model = Path.GetFileName(modelPath), ranks = world.Size, local_ranks = world.Launch.LocalSize,
                 parameters = sizes.Sum(), tensors = sizes.Length, megabytes = Math.Round(bytes / 1048576.0, 1), iters,
+                training_buckets_ms_median = Math.Round(Median(training), 2), training_buckets_ms_min = Math.Round(training.Min(), 2),
+                training_allreduces = plan.Allreduces, tensors_of_4mb_or_more = sizes.Count(n => n * sizeof(float) >= GradientBuckets.DefaultBucketBytes),
                 per_parameter_ms_median = Math.Round(Median(perParameter), 2), per_parameter_ms_min = Math.Round(perParameter.Min(), 2),
                 fused_ms_median = Math.Round(Median(whole), 2), fused_ms_min = Math.Round(whole.Min(), 2),
                 buckets_4mb_ms_median = Math.Round(Median(buckets4), 2), buckets_16mb_ms_median = Math.Round(Median(buckets16), 2),

@@ -16,6 +16,7 @@ internal sealed class DataParallelLoss
 {
     private readonly MpiWorld _world;
     private readonly Stopwatch _communication = new();
+    private GradientBuckets? _buckets;
 
     public DataParallelLoss(MpiWorld world) => _world = world;
 
@@ -58,11 +59,13 @@ internal sealed class DataParallelLoss
         PixelWeights.Normalize(weights, global[0]);
     }
 
-    /// <summary>Sums every parameter's gradient and the loss parts over the ranks; returns the global loss.</summary>
+    /// <summary>Sums every parameter's gradient (in <see cref="GradientBuckets"/>) and the loss parts over the ranks;
+    /// returns the global loss. The parameters must be the same at every call.</summary>
     public double SumOverRanks(IReadOnlyList<TrainableParameter> parameters, float localLoss)
     {
         _communication.Start();
-        foreach (var p in parameters) _world.AllreduceSum(p.Gradient.AsSpan());
+        _buckets ??= new GradientBuckets(parameters.Select(p => p.Gradient).ToList());
+        _buckets.SumOverRanks(_world);
         var loss = new double[] { localLoss };
         _world.AllreduceSum(loss.AsSpan());
         _communication.Stop();
