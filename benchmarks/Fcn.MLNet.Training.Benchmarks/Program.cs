@@ -7,6 +7,10 @@
 //          [--lr 0.01] [--momentum 0.9] [--weight-decay 5e-4] [--bias-lr 2] [--ignore 255] [--threads 2]
 //          trains S steps on the given raw batches (float32 [S, N, 3, H, W], int32 [S, N, H, W]) and prints the
 //          loss of every step as JSON.
+//   allreduce --model fcn8s.onnx [--iters 20] [--warmup 3]      (under mpirun -np N)
+//          times the gradient allreduce of data-parallel training for the model's parameters (AllreduceBenchmark).
+//   bench under mpirun -np N: each rank runs its batch data-parallel (gradients summed over the ranks); rank 0 prints,
+//          with the allreduce time per step; --threads defaults to cores / ranks on the machine.
 //   dataset --out DIR [--count 600] [--size 2048x1024] [--classes 19] [--ignore 255]
 //          writes DIR/images and DIR/masks: seeded synthetic scenes for the data-loading benchmark (benchmarks/streaming).
 using System.Diagnostics;
@@ -17,9 +21,11 @@ using Fcn.MLNet.Training;
 using Fcn.MLNet.Training.Data;
 
 var inv = CultureInfo.InvariantCulture;
-if (args.Length == 0 || args[0] is not ("bench" or "parity" or "dataset"))
+// mpirun gives ranks a pseudo-terminal, which .NET's console would set up for keys (escape codes in the output).
+if (Fcn.MLNet.Training.Distributed.MpiLaunch.FromEnvironment() is not null) Environment.SetEnvironmentVariable("TERM", "dumb");
+if (args.Length == 0 || args[0] is not ("bench" or "parity" or "dataset" or "allreduce"))
 {
-    Console.Error.WriteLine("usage: bench --model M --size HxW [--batch N] [--iters K] [--warmup W] [--threads T] | parity --model M --images F --labels F --steps S --batch N --height H --width W [...] | dataset --out DIR [--count N] [--size WxH] [--classes C] [--ignore L]");
+    Console.Error.WriteLine("usage: allreduce --model M [--iters K] [--warmup W] | bench --model M --size HxW [--batch N] [--iters K] [--warmup W] [--threads T] | parity --model M --images F --labels F --steps S --batch N --height H --width W [...] | dataset --out DIR [--count N] [--size WxH] [--classes C] [--ignore L]");
     return 2;
 }
 var options = new Dictionary<string, string>();
@@ -36,7 +42,9 @@ if (args[0] == "dataset")
 }
 
 string modelPath = Get("model", "");
-int threads = Int("threads", 2);
+var world = Fcn.MLNet.Training.Distributed.MpiWorld.Current;
+int threads = Int("threads", world?.ThreadsPerRank ?? 2);
+if (args[0] == "allreduce") return AllreduceBenchmark.Run(modelPath, Int("iters", 20), Int("warmup", 3));
 
 if (args[0] == "parity")
 {
@@ -85,7 +93,7 @@ if (args[0] == "parity")
     int h = int.Parse(size[0], inv), w = int.Parse(size[1], inv), n = Int("batch", 1);
     int iters = Int("iters", 20), warmup = Int("warmup", 3);
     var clock = Stopwatch.StartNew();
-    using var trainer = OnnxFcnTrainer.FromFile(modelPath, new TrainerOptions { LearningRate = 1e-6, Threads = threads, IgnoreLabel = 255, ProfileOutputPrefix = options.GetValueOrDefault("profile") });
+    using var trainer = OnnxFcnTrainer.FromFile(modelPath, new TrainerOptions { LearningRate = 1e-6, Threads = threads, IgnoreLabel = 255, ProfileOutputPrefix = options.GetValueOrDefault("profile"), World = world });
     var rng = new Random(1);
     var images = new float[n * 3 * h * w];
     for (int i = 0; i < images.Length; i++) images[i] = (float)(rng.NextDouble() * 2 - 1);
@@ -126,11 +134,15 @@ if (args[0] == "parity")
     }
     static double Median(List<double> v) { var s = v.Order().ToList(); return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2; }
     long parameters = trainer.Parameters.Sum(p => (long)p.Values.Length);
+    var (allreduceTime, allreduceSteps) = trainer.GradientAllreduce;
+    if (world is { IsRoot: false }) return 0;
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         engine = "Fcn.MLNet.Training (ONNX Runtime)",
         model = Path.GetFileName(modelPath),
         batch = n, height = h, width = w, threads, parameters,
+        ranks = world?.Size ?? 1,
+        allreduce_ms_per_step = allreduceSteps > 0 ? Math.Round(allreduceTime.TotalMilliseconds / allreduceSteps, 1) : 0,
         setup_ms = Math.Round(setupMs),
         forward_backward_ms_median = Math.Round(Median(backward), 1),
         step_ms_median = Math.Round(Median(steps), 1),

@@ -3,6 +3,7 @@ using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Onnx.Proto;
 using Fcn.MLNet.Training.Autodiff;
 using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Distributed;
 using Fcn.MLNet.Training.Engine;
 using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.Optimization;
@@ -30,6 +31,7 @@ public sealed class OnnxFcnTrainer : IDisposable
     private readonly SgdMomentum _optimizer;
     private readonly SessionCache _sessions;
     private readonly GradientGraphOptions _graphOptions;
+    private readonly DataParallelLoss? _dataParallel;
     private bool _disposed;
 
     /// <summary>Prepares to train the ONNX model in <paramref name="modelBytes"/>.</summary>
@@ -80,7 +82,18 @@ public sealed class OnnxFcnTrainer : IDisposable
             ActiveDropout = _options.ActiveDropout,
             DropoutSeed = _options.Seed,
         };
+        if (_options.World is { } world)
+        {
+            // Every rank starts from rank 0's parameters.
+            _dataParallel = new DataParallelLoss(world);
+            int iteration = 0;
+            bool started = false;
+            _dataParallel.BroadcastState(parameters, ref iteration, ref started, momentum: false);
+        }
     }
+
+    /// <summary>Time spent summing gradients over the MPI ranks so far, and the steps it covers (zero without a world).</summary>
+    public (TimeSpan Time, int Steps) GradientAllreduce => _dataParallel is { } d ? (d.GradientAllreduceTime, d.Steps) : (TimeSpan.Zero, 0);
 
     /// <summary>Loads the model at <paramref name="path"/>.</summary>
     public static OnnxFcnTrainer FromFile(string path, TrainerOptions? options = null)
@@ -167,9 +180,17 @@ public sealed class OnnxFcnTrainer : IDisposable
         var session = _sessions.Get((batch.Count, batch.Height, batch.Width), () => CreateSession(batch.Count, batch.Height, batch.Width));
         batch.Images.AsSpan().CopyTo(session.Image);
         // Loss sampling draws from a generator seeded by (seed, iteration): a resumed run draws what the uninterrupted one did.
-        PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
-            _options.LossSampleFraction, new Random(SeedMix.Of(_options.Seed, Iteration)), session.Labels, session.PixelWeights);
-        return session.Run();
+        var random = new Random(SeedMix.Of(_options.Seed, Iteration));
+        if (_dataParallel is null)
+        {
+            PixelWeights.Fill(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
+                _options.LossSampleFraction, random, session.Labels, session.PixelWeights);
+            return session.Run();
+        }
+        // This rank's share of the global batch: its part of the global loss, then the sums over all ranks.
+        _dataParallel.FillWeights(batch.Labels, session.Graph.Classes, _options.IgnoreLabel, _options.ClassWeights,
+            _options.LossSampleFraction, random, session.Labels, session.PixelWeights);
+        return _dataParallel.SumOverRanks(Parameters, session.Run());
     }
 
     /// <summary>
@@ -217,6 +238,7 @@ public sealed class OnnxFcnTrainer : IDisposable
             Mirror = _options.Mirror,
             IgnoreLabel = _options.IgnoreLabel,
             Seed = _options.Seed,
+            Shard = _options.World is { } w ? (w.Rank, w.Size) : (0, 1),
         });
         return Train(sampler.Batches(iterations), iterations, progress, cancellationToken);
     }
@@ -241,6 +263,13 @@ public sealed class OnnxFcnTrainer : IDisposable
     public void LoadCheckpoint(string path)
     {
         var (iteration, started) = TrainingCheckpoint.Load(path, Parameters);
+        Restore(iteration, started);
+    }
+
+    private void Restore(int iteration, bool started)
+    {
+        // Every rank continues from rank 0's copy of the state.
+        _dataParallel?.BroadcastState(Parameters, ref iteration, ref started, momentum: true);
         Iteration = iteration;
         _optimizer.Started = started;
     }
@@ -256,8 +285,7 @@ public sealed class OnnxFcnTrainer : IDisposable
     public void LoadCheckpoint(Stream stream, string source)
     {
         var (iteration, started) = TrainingCheckpoint.Read(stream, source, Parameters);
-        Iteration = iteration;
-        _optimizer.Started = started;
+        Restore(iteration, started);
     }
 
     private ModelProto ExportModelProto()
@@ -284,7 +312,8 @@ public sealed class OnnxFcnTrainer : IDisposable
         if (_options.ClassWeights is { } w && w.Length != graph.Classes)
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;
-        return new StepSession(graph, _byName, _options.Threads, _options.ProfileOutputPrefix);
+        int threads = _options.Threads > 0 ? _options.Threads : _options.World?.ThreadsPerRank ?? 0;
+        return new StepSession(graph, _byName, threads, _options.ProfileOutputPrefix);
     }
 
     /// <summary>Releases the ONNX Runtime sessions.</summary>

@@ -79,6 +79,13 @@ public sealed class TrainerOptions
     /// <summary>ONNX Runtime intra-op threads; 0 uses one per core.</summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Train data-parallel with the other ranks of this MPI world: each rank's batches are its share of the global
+    /// batch, parameters start as rank 0's, and each step's loss and gradients are those of the whole global batch
+    /// (see <see cref="Distributed.DataParallelLoss"/>). Null (the default) trains in this process alone.
+    /// </summary>
+    public Distributed.MpiWorld? World { get; set; }
+
     /// <summary>When set, ONNX Runtime writes a profile (chrome trace JSON) of each training session to files with this prefix.</summary>
     public string? ProfileOutputPrefix { get; set; }
 

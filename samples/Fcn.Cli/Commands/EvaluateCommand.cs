@@ -3,6 +3,7 @@ using Fcn.MLNet.Data;
 using Fcn.MLNet.Datasets;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
+using Fcn.MLNet.Training.Distributed;
 using Microsoft.ML;
 
 namespace Fcn.Cli.Commands;
@@ -29,6 +30,8 @@ internal static class EvaluateCommand
         string? predictions = cl.Optional("predictions"), modelPath = cl.Optional("model"), images = dataset is null ? cl.Optional("images") : null;
         var guard = OutputGuard.For(cl).InputFolder("--masks", masks).InputFolder("--root", dataset?.Root).InputFolder("--predictions", predictions).InputFolder("--images", images).InputFile("--model", modelPath);
         var ml = new MLContext();
+        // Under MPI (model mode) the ranks share the images; prediction folders are read whole by every rank.
+        var world = MpiWorld.Current;
 
         SemanticSegmentationMetrics metrics;
         ImageScreening? screening = null;
@@ -54,20 +57,25 @@ internal static class EvaluateCommand
             using var model = spec.Load(ml);
             var filter = StemFilter.Parse(include, exclude);
             var pairs = dataset?.Files(filter: filter) ?? filter.Apply(FilePairs.Pair(images!, masks!), "--images");
+            Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
+            // Under MPI each rank scores every Size-th image; the confusion matrices are summed below.
+            pairs = world.Share(pairs);
             var good = screening.Keep(pairs.Select(p => p.ImagePath), cancel).ToHashSet(StringComparer.Ordinal);
             pairs = pairs.Where(p => good.Contains(p.ImagePath)).ToList();
-            Console.Error.WriteLine($"evaluating sequences: {StemFilter.Describe(StemFilter.Sequences(pairs))}");
             var data = dataset is not null ? ml.SemanticSegmentation().LoadFiles(pairs, dataset.Layout.LabelMapping)
                 : ml.Data.LoadFromEnumerable(pairs.Select(p => new ImageMaskRow { ImagePath = Path.GetFullPath(p.ImagePath), Label = p.MaskPath }));
             var info = SegmentationModelInfo.Read(modelPath);
             if (info.NumberOfClasses is int k && k != classes)
                 throw new InvalidDataException($"{modelPath} scores {k} classes but " + (dataset is null ? $"--num-classes is {classes}" : $"--dataset {dataset.Layout.Name} has {classes}"));
-            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore,
-                classNames: info.ClassNames ?? dataset?.Layout.ClassNames);
+            var names = info.ClassNames ?? dataset?.Layout.ClassNames;
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore, classNames: names);
+            if (world is not null) metrics = world.SumOverRanks(metrics.ConfusionMatrix).ToMetrics(names);
         }
         Console.Error.WriteLine();
         Console.WriteLine(metrics);
-        if (json is not null) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
+        if (json is not null && (world?.IsRoot ?? true)) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
+        // mpirun ends the whole job when a rank exits non-zero (skipped images): not before rank 0 has written.
+        world?.Barrier();
         if (screening?.Report() is int skipped && skipped > 0)
         {
             Console.Error.WriteLine("note: the metrics above leave out these images");

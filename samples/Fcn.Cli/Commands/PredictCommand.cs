@@ -2,6 +2,7 @@ using Fcn.MLNet.Data;
 using Fcn.MLNet.Imaging;
 using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Scoring;
+using Fcn.MLNet.Training.Distributed;
 using Microsoft.ML;
 
 namespace Fcn.Cli.Commands;
@@ -51,7 +52,11 @@ internal static class PredictCommand
             .InputFiles(dataset is null ? "--masks" : "--dataset", truths?.Values ?? Enumerable.Empty<string>())
             .OutputFolder("--output", output, images.SelectMany(i => Outputs(StemOf(i))));
 
-        images = screening.Keep(images, cancel);
+        // Under MPI each rank scores every Size-th image; all ranks have checked the outputs before any writes one.
+        var world = MpiWorld.Current;
+        world?.Barrier();
+        int all = images.Count;
+        images = screening.Keep(world.Share(images), cancel);
         var ml = new MLContext();
         using var model = spec.Load(ml);
         Directory.CreateDirectory(output);
@@ -78,9 +83,12 @@ internal static class PredictCommand
                     MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
                 }
             }
-            Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}");
+            Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}" +
+                (world is null ? "" : $" (rank {world.Rank}, {all} image(s) in all)"));
         }
-        Console.WriteLine($"wrote {done} class map(s) to {Path.GetFullPath(output)}");
+        var written = new long[] { done };
+        world?.AllreduceSum(written.AsSpan());
+        Console.WriteLine($"wrote {written[0]} class map(s) to {Path.GetFullPath(output)}");
         return screening.Report();
     }
 

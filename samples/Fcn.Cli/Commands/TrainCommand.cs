@@ -7,6 +7,7 @@ using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Distributed;
 using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.MLNet;
 using Fcn.MLNet.Training.Optimization;
@@ -45,8 +46,11 @@ internal static class TrainCommand
         var trainPairs = dataset?.Files(filter: trainFilter) ?? trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
         var valPairs = valSplit is not null ? dataset!.Files(valSplit, valFilter)
             : valImages is null ? null : valFilter.Apply(FilePairs.Pair(valImages, valMasks!), "--val-images");
-        // Every image is checked before hours of training depend on it (a bad one is an error naming it).
-        screening.Keep(trainPairs.Concat(valPairs ?? Array.Empty<FilePair>()).Select(p => p.ImagePath), cancel);
+        // Every image is checked before hours of training depend on it (a bad one is an error naming it); under MPI
+        // each rank checks its share, and all wait until every rank has checked the outputs, before rank 0 writes.
+        var world = MpiWorld.Current;
+        screening.Keep(world.Share(trainPairs.Concat(valPairs ?? Array.Empty<FilePair>()).Select(p => p.ImagePath).ToList()), cancel);
+        world?.Barrier();
         var ml = new MLContext(seed: options.Seed);
         ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
@@ -58,14 +62,16 @@ internal static class TrainCommand
         if (valPairs is not null && StemFilter.Sequences(valPairs).Keys.Where(trainSequences.ContainsKey).ToList() is { Count: > 0 } shared)
             Console.WriteLine($"  note: validation shares sequence(s) {string.Join(", ", shared)} with training, so it measures fit to a seen " +
                 "sequence; hold a whole sequence out (--exclude / --val-include) to measure generalisation");
-        Console.WriteLine($"training on {trainPairs.Count} image(s), batch {options.BatchSize}, " +
+        Console.WriteLine($"training on {trainPairs.Count} image(s), batch {options.BatchSize}" +
+            (world is null ? ", " : $" per rank × {world.Size} MPI ranks = global batch {options.BatchSize * world.Size}, ") +
             (options.Iterations is int i ? $"{i} iteration(s)" : $"{options.Epochs} epoch(s)") + " per stage, " +
             $"{(options.CropSize is { } cs ? $"crops {cs.Width}x{cs.Height}" : "native size")}, {(options.Mirror ? "mirroring" : "no mirroring")}, " +
             (options.ScaleRange is { } sr ? $"scale jitter {sr.Min.ToString(CultureInfo.InvariantCulture)}–{sr.Max.ToString(CultureInfo.InvariantCulture)}, " : "") + $"lr {options.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
         bool givenModel = options.BaseModelPath is not null;
         var resumeFrom = options.Resume ? FcnCheckpoint.Load(options.CheckpointFolder!) : null;
-        using var logWriter = log is null ? null : TrainingLog.Open(log, resumeFrom, givenModel);
+        bool writes = world?.IsRoot ?? true; // rank 0 alone writes the log and the model
+        using var logWriter = log is null || !writes ? null : TrainingLog.Open(log, resumeFrom, givenModel);
         int reported = 0;
         var previous = TimeSpan.Zero;
         options.Progress = new SynchronousProgress<FcnTrainingProgress>(p =>
@@ -94,6 +100,7 @@ internal static class TrainCommand
             if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) AtomicFile.WriteAllBytes(path, trainer.TrainedModel!);
             else AtomicFile.Write(path, s => ml.Model.Save(model.Transformer, ml.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema, s));
         }
+        if (!writes) return 0;
         try { Write(output); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

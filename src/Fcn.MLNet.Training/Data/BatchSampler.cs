@@ -61,6 +61,13 @@ public sealed record BatchSamplerOptions
             throw new ArgumentException("Rotation fills new borders with the ignore label; set IgnoreLabel.");
     }
 
+    /// <summary>
+    /// Data-parallel share: with (r, N), batch b holds samples r·B … r·B + B − 1 of global batch b, a global batch being
+    /// N × <see cref="BatchSize"/> consecutive positions of the single-process order (same seed, same draws per sample).
+    /// (0, 1), the default, is the whole batch.
+    /// </summary>
+    public (int Rank, int Size) Shard { get; init; } = (0, 1);
+
     /// <summary>Shuffle the samples every epoch.</summary>
     public bool Shuffle { get; init; } = true;
 
@@ -100,6 +107,8 @@ public sealed class BatchSampler
         _dataset = dataset;
         _options = options ?? new BatchSamplerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1);
+        if (_options.Shard.Size < 1 || _options.Shard.Rank < 0 || _options.Shard.Rank >= _options.Shard.Size)
+            throw new ArgumentException($"Shard must be a rank in [0, size) with size ≥ 1, got {_options.Shard}.");
         if (_options.Workers < 0 || _options.PrefetchFactor < 1)
             throw new ArgumentException($"Data loading needs Workers ≥ 0 and PrefetchFactor ≥ 1, got {_options.Workers} and {_options.PrefetchFactor}.");
         if (_options.CropSize is { } c && (c.Height < 1 || c.Width < 1))
@@ -135,11 +144,12 @@ public sealed class BatchSampler
     private TrainingBatch Batch(long index)
     {
         int n = _dataset.Count, size = _options.BatchSize;
+        var (rank, ranks) = _options.Shard;
         var rows = new int[size];
         var generators = new Random[size];
         for (int i = 0; i < size; i++)
         {
-            long position = (index * size) + i;
+            long position = (index * size * ranks) + (rank * size) + i;
             int epoch = checked((int)(position / n)), k = (int)(position % n);
             rows[i] = Order(epoch)[k];
             generators[i] = new Random(SeedMix.Of(_options.Seed, epoch, k));

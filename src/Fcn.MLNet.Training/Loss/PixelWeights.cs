@@ -26,6 +26,19 @@ public static class PixelWeights
     public static int Fill(ReadOnlySpan<int> labels, int classes, int? ignoreLabel, float[]? classWeights,
         double sampleFraction, Random random, Span<long> cleanLabels, Span<float> weights)
     {
+        var (counted, total) = FillUnnormalized(labels, classes, ignoreLabel, classWeights, sampleFraction, random, cleanLabels, weights);
+        Normalize(weights, total);
+        return counted;
+    }
+
+    /// <summary>
+    /// <see cref="Fill"/> without the division: <paramref name="weights"/> receive mᵢ·c[yᵢ]; returns the pixels that
+    /// count and Σ mᵢ·c[yᵢ]. Data-parallel training sums the totals of all ranks before <see cref="Normalize"/>, so the
+    /// loss is the mean over the whole global batch.
+    /// </summary>
+    internal static (int Counted, double Total) FillUnnormalized(ReadOnlySpan<int> labels, int classes, int? ignoreLabel, float[]? classWeights,
+        double sampleFraction, Random random, Span<long> cleanLabels, Span<float> weights)
+    {
         if (classWeights is not null && classWeights.Length != classes)
             throw new ArgumentException($"{classWeights.Length} class weights given for {classes} classes.", nameof(classWeights));
         double total = 0;
@@ -54,12 +67,26 @@ public static class PixelWeights
             total += c;
             counted++;
         }
+        return (counted, total);
+    }
+
+    /// <summary>Divides <paramref name="weights"/> by <paramref name="total"/> (Σ mᵢ·c[yᵢ]); all 0 when it is 0.</summary>
+    internal static void Normalize(Span<float> weights, double total)
+    {
         if (total > 0)
         {
             float scale = (float)(1.0 / total);
             for (int i = 0; i < weights.Length; i++) weights[i] *= scale;
         }
         else weights.Clear();
-        return counted;
+    }
+
+    /// <summary>Pixels that are not ignored: each takes one draw of loss sampling, in order.</summary>
+    internal static int SamplingDraws(ReadOnlySpan<int> labels, int? ignoreLabel)
+    {
+        if (ignoreLabel is not int ignore) return labels.Length;
+        int n = 0;
+        foreach (int y in labels) if (y != ignore) n++;
+        return n;
     }
 }

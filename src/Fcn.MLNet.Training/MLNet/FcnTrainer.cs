@@ -4,6 +4,7 @@ using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Onnx.Proto;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
+using Fcn.MLNet.Training.Distributed;
 using Fcn.MLNet.Training.Loss;
 using Fcn.MLNet.Training.Reporting;
 using Google.Protobuf;
@@ -24,6 +25,9 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 {
     private readonly MLContext _ml;
     private readonly FcnTrainerOptions _options;
+    private MpiWorld? _world;
+    private int Ranks => _world?.Size ?? 1;
+    private bool WritesFiles => _world?.IsRoot ?? true;
 
     internal FcnTrainer(MLContext ml, FcnTrainerOptions options)
     {
@@ -46,7 +50,26 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         _ml.Transforms.SegmentFcn(ScoringOptions(SchemaOnlyModel(_options.NumberOfClasses), ImagePreprocessing.None)).GetOutputSchema(inputSchema);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// In a process launched by <c>mpirun</c> or <c>srun</c> as one of several ranks (<see cref="MpiWorld.Current"/>),
+    /// every rank calls Fit on the same data and they train data-parallel: the global batch is ranks ×
+    /// <see cref="FcnTrainerOptions.BatchSize"/>, each step equals one process training on it, validation is sharded,
+    /// and rank 0 alone writes the checkpoint folder. An error on any rank ends the whole job (MPI_Abort) with its message.
+    /// </remarks>
     public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        _world = _options.DataParallel ? MpiWorld.Current : null;
+        if (_world is null) return FitCore(input);
+        try { return FitCore(input); }
+        catch (Exception e) when (!(e is OperationCanceledException && _options.CancellationToken.IsCancellationRequested))
+        {
+            // The other ranks would wait for this one in their next allreduce for ever: end the job instead.
+            _world.Abort($"FcnTrainer: {e.Message}");
+            throw;
+        }
+    }
+
+    private TransformerChain<ITransformer> FitCore(IDataView input)
     {
         using var channel = ((IChannelProvider)_ml).Start(nameof(FcnTrainer));
         var stages = _options.BaseModelPath is not null || _options.Protocol == FcnTrainingProtocol.AtOnce
@@ -57,10 +80,12 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         var source = DataViewSamples.Survey(input, _options.ImageColumnName, _options.LabelColumnName, preprocessing, "training data",
             _options.NumberOfClasses, _options.IgnoreLabel, _options.CancellationToken);
         var train = source.Dataset;
+        _world?.RequireSameOnAllRanks("training data", $"{source.Fingerprint}, batch size {_options.BatchSize}, seed {_options.Seed}");
         // What a checkpoint records and a resume checks.
-        var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, source.Fingerprint);
+        var settings = _options.CheckpointFolder is null ? null : TrainingSettings.Of(_options, source.Fingerprint, Ranks);
         Log(channel, $"FcnTrainer: {train.Count} training images, stages {string.Join(" → ", stages)}, {_options.Epochs} epoch(s) each, " +
-            $"{_options.DataLoadingWorkers} data loading worker(s)");
+            $"{_options.DataLoadingWorkers} data loading worker(s)" +
+            (_world is { } w ? $"; data-parallel over {w.Size} MPI ranks ({w.Launch.Launcher}, {w.Library}), global batch {w.Size * _options.BatchSize}, {w.ThreadsPerRank} thread(s) per rank" : ""));
         var classWeights = _options.ClassBalancing == ClassBalancing.MedianFrequency
             ? source.PixelCounts.MedianFrequencyWeights()
             : _options.ClassWeights;
@@ -68,7 +93,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             Log(channel, $"FcnTrainer: {_options.ClassBalancing} class weights {string.Join(", ", classWeights!.Select(x => x.ToString("G4")))}");
 
         // One run per checkpoint folder at a time; files a killed run left half-written there are removed.
-        using var folderLock = _options.CheckpointFolder is { } lockFolder ? CheckpointFolderLock.Acquire(lockFolder) : null;
+        using var folderLock = _options.CheckpointFolder is { } lockFolder && WritesFiles ? CheckpointFolderLock.Acquire(lockFolder) : null;
         foreach (var stale in folderLock?.RemovedStaleFiles ?? Array.Empty<string>())
             Log(channel, $"FcnTrainer: removed {stale}, left half-written by an interrupted run");
         var checkpoint = _options.Resume ? FcnCheckpoint.Load(_options.CheckpointFolder!) : null;
@@ -99,7 +124,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             }
             model = TrainStage(model, stage, s, train, preprocessing, classWeights, resumeFrom, history, clock, channel, settings);
             if (_options.CancellationToken.IsCancellationRequested) break;
-            if (_options.CheckpointFolder is { } keep && stages.Length > 1)
+            if (_options.CheckpointFolder is { } keep && stages.Length > 1 && WritesFiles)
             {
                 // The staged protocol yields one net per stage (the paper's FCN-32s/16s/8s rows): keep each.
                 string path = Path.Combine(keep, StageModelFileName(stage));
@@ -110,7 +135,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 
         History = history;
         TrainedModel = model.ToByteArray();
-        if (_options.CheckpointFolder is { } folder)
+        if (_options.CheckpointFolder is { } folder && WritesFiles)
             CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
         return _ml.Transforms.SegmentFcn(ScoringOptions(TrainedModel, preprocessing)).Fit(input);
     }
@@ -127,7 +152,8 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         if (differences.Count > 0)
             throw new InvalidOperationException($"Cannot resume from {path}: it was trained with other settings.\n  " + string.Join("\n  ", differences) +
                 "\nResume with the checkpoint's settings, or start a new run in another checkpoint folder." +
-                (differences.Any(d => d.StartsWith("learning rate", StringComparison.Ordinal)) ? " (A changed learning rate alone can be allowed explicitly.)" : ""));
+                (differences.Any(d => d.StartsWith("learning rate", StringComparison.Ordinal)) ? " (A changed learning rate alone can be allowed explicitly.)" : "") +
+                (differences.Any(d => d.StartsWith("sampling", StringComparison.Ordinal)) ? " (The batch is the global one, MPI ranks × batch size: any number of ranks resumes if it gives the checkpoint's global batch.)" : ""));
         if (then.LearningRate != now.LearningRate)
             channel.Warning(MessageSensitivity.None, $"FcnTrainer: resuming with learning rate {now.LearningRate} (the checkpoint used {then.LearningRate}), as allowed.");
     }
@@ -141,14 +167,15 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             LearningRate = _options.LearningRate, Momentum = _options.Momentum, WeightDecay = _options.WeightDecay,
             BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, BiasWeightDecayMultiplier = _options.BiasWeightDecayMultiplier,
             Schedule = _options.Schedule, IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
-            Seed = SeedMix.Of(_options.Seed, stageIndex), NumberOfClasses = _options.NumberOfClasses,
+            Seed = SeedMix.Of(_options.Seed, stageIndex), NumberOfClasses = _options.NumberOfClasses, World = _world,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
         foreach (var (copy, original) in trainer.UntiedWeights)
             Log(channel, $"FcnTrainer: '{original}' is shared by several layers in the model (exporters merge equal tensors); '{copy}' now trains on its own");
         resumeFrom?.RestoreInto(trainer);
         int startEpoch = resumeFrom?.Epoch ?? 0;
-        int perEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        int globalBatch = _options.BatchSize * Ranks;
+        int perEpoch = (train.Count + globalBatch - 1) / globalBatch;
         int total = _options.Iterations ?? perEpoch * _options.Epochs;
         int epochs = (total + perEpoch - 1) / perEpoch;
         string stageName = stage.ToString();
@@ -162,6 +189,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
                 MaxRotationDegrees = _options.MaxRotationDegrees, Photometric = _options.Photometric, BlurSigma = _options.BlurSigma, Preprocessing = preprocessing,
                 IgnoreLabel = _options.IgnoreLabel, Seed = SeedMix.Of(_options.Seed, stageIndex, epoch),
                 Workers = _options.DataLoadingWorkers, PrefetchFactor = _options.PrefetchFactor,
+                Shard = _world is { } w ? (w.Rank, w.Size) : (0, 1),
             });
             int batches = Math.Min(perEpoch, total - trainer.Iteration);
             int e = epoch;
@@ -196,9 +224,10 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             }
             var recent = history.Losses.Where(l => l.Stage == stageName).TakeLast(perEpoch).Select(l => l.Loss).DefaultIfEmpty(double.NaN).Average();
             Log(channel, $"FcnTrainer: {stageLabel} epoch {epoch}/{epochs}: mean loss {recent:F4}" +
-                (miu is double m ? $", validation mean IU {m:F4}" : "") + $" ({clock.Elapsed:hh\\:mm\\:ss})");
+                (miu is double m ? $", validation mean IU {m:F4}" : "") + $" ({clock.Elapsed:hh\\:mm\\:ss})" +
+                (trainer.GradientAllreduce is { Steps: > 0 } a ? $"; gradient allreduce {a.Time.TotalMilliseconds / a.Steps:F1} ms/iteration" : ""));
             _options.Progress?.Report(new FcnTrainingProgress(stage, epoch, trainer.Iteration, double.NaN, trainer.CurrentLearningRate, miu, clock.Elapsed, EndOfEpoch: true));
-            if (_options.CheckpointFolder is { } folder)
+            if (_options.CheckpointFolder is { } folder && WritesFiles)
             {
                 FcnCheckpoint.Capture(trainer, stage, epoch, history, settings).Save(folder);
                 CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
@@ -209,13 +238,33 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
 
     private double Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
     {
+        if (_world is null) return Confusion(model, preprocessing, validation).ToMetrics().MeanIU;
+        // Under MPI each rank scores a contiguous share of the rows (none when there are fewer rows than ranks); the
+        // confusion matrices are summed.
+        long rows = validation.GetRowCount() ?? CountRows(validation);
+        long start = rows * _world.Rank / _world.Size, end = rows * (_world.Rank + 1) / _world.Size;
+        var share = start == 0 ? validation : _ml.Data.SkipRows(validation, start);
+        var mine = end > start ? Confusion(model, preprocessing, _ml.Data.TakeRows(share, end - start)) : new SegmentationConfusionMatrix(_options.NumberOfClasses);
+        return _world.SumOverRanks(mine).ToMetrics().MeanIU;
+    }
+
+    private SegmentationConfusionMatrix Confusion(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
+    {
         var scorer = _ml.Transforms.SegmentFcn(ScoringOptions(model, preprocessing)).Fit(validation);
         try
         {
             return _ml.SemanticSegmentation().Evaluate(scorer.Transform(validation), _options.NumberOfClasses, _options.LabelColumnName,
-                _options.OutputColumnName, _options.IgnoreLabel).MeanIU;
+                _options.OutputColumnName, _options.IgnoreLabel).ConfusionMatrix;
         }
         finally { ModelLifetime.Release(scorer); }
+    }
+
+    private static long CountRows(IDataView view)
+    {
+        using var cursor = view.GetRowCursor(Array.Empty<DataViewSchema.Column>());
+        long n = 0;
+        while (cursor.MoveNext()) n++;
+        return n;
     }
 
     private (ModelProto Model, Backbone? Backbone, ImagePreprocessing Preprocessing) InitialModel(FcnArchitecture firstStage)
@@ -257,8 +306,10 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     }
 
     /// <summary>Writes an Info message to the ML.NET log (mlContext.Log subscribers).</summary>
-    private static void Log(IChannel channel, string message) =>
-        channel.Info(MessageSensitivity.None, message);
+    private void Log(IChannel channel, string message)
+    {
+        if (WritesFiles) channel.Info(MessageSensitivity.None, message); // one log for the whole MPI job: rank 0's
+    }
 
 }
 

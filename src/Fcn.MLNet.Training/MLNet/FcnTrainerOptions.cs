@@ -152,6 +152,13 @@ public sealed class FcnTrainerOptions
     /// </summary>
     public bool OverwriteCheckpoint { get; set; }
 
+    /// <summary>
+    /// In a process launched by <c>mpirun</c> or <c>srun</c> as one of several ranks, train data-parallel with the
+    /// other ranks (the default; see <see cref="Distributed.MpiWorld"/> and docs/distributed.md). False trains in
+    /// this process alone even then — e.g. one independent run per rank, each with its own checkpoint folder.
+    /// </summary>
+    public bool DataParallel { get; set; } = true;
+
     /// <summary>Progress after every iteration and every validation.</summary>
     public IProgress<FcnTrainingProgress>? Progress { get; set; }
 

@@ -41,8 +41,10 @@ public sealed record TrainingSettings
     /// <summary>Batching and augmentation: batch size, crop, scale range, mirroring, shuffling, seed.</summary>
     public string Sampling { get; init; } = "";
 
-    /// <summary>The settings of a run of <paramref name="o"/> on the data of fingerprint <paramref name="data"/> (see <see cref="DataViewSamples.Fingerprint"/>).</summary>
-    internal static TrainingSettings Of(FcnTrainerOptions o, string data)
+    /// <summary>The settings of a run of <paramref name="o"/> on the data of fingerprint <paramref name="data"/> (see
+    /// <see cref="DataViewSamples.Fingerprint"/>) by <paramref name="ranks"/> data-parallel processes. The batch recorded is
+    /// the global one (ranks × batch size): a run resumes with any number of ranks that gives the same global batch.</summary>
+    internal static TrainingSettings Of(FcnTrainerOptions o, string data, int ranks = 1)
     {
         var inv = CultureInfo.InvariantCulture;
         string model = o.BaseModelPath is { } path
@@ -61,7 +63,7 @@ public sealed record TrainingSettings
             Optimizer = string.Create(inv, $"momentum {o.Momentum}, weight decay {o.WeightDecay}, bias lr ×{o.BiasLearningRateMultiplier}, " +
                 $"bias decay ×{o.BiasWeightDecayMultiplier}, schedule {o.Schedule}"),
             Loss = string.Create(inv, $"class weights {(o.ClassWeights is { } w ? string.Join(",", w) : o.ClassBalancing.ToString())}, loss sample {o.LossSampleFraction}"),
-            Sampling = string.Create(inv, $"batch {o.BatchSize}, crop {(o.CropSize is { } c ? $"{c.Height}x{c.Width}" : "none")}, " +
+            Sampling = string.Create(inv, $"batch {o.BatchSize * ranks}, crop {(o.CropSize is { } c ? $"{c.Height}x{c.Width}" : "none")}, " +
                 $"scale {(o.ScaleRange is { } r ? $"{r.Min}:{r.Max}" : "none")}, mirror {o.Mirror}, rotate {o.MaxRotationDegrees?.ToString(inv) ?? "none"}, " +
                 $"photometric {o.Photometric?.ToString() ?? "none"}, blur {(o.BlurSigma is { } b ? $"{b.Min}:{b.Max}" : "none")}, shuffle {o.Shuffle}, seed {o.Seed}"),
         };

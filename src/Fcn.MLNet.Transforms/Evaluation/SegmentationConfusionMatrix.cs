@@ -95,6 +95,28 @@ public sealed class SegmentationConfusionMatrix
         return s;
     }
 
+    /// <summary>The counts row-major, then <see cref="Total"/> and <see cref="Ignored"/>: one buffer to sum across processes.</summary>
+    internal long[] Pack()
+    {
+        var packed = new long[_counts.Length + 2];
+        _counts.CopyTo(packed, 0);
+        packed[^2] = Total;
+        packed[^1] = Ignored;
+        return packed;
+    }
+
+    /// <summary>The matrix of a buffer written by <see cref="Pack"/> (or a sum of such buffers).</summary>
+    internal static SegmentationConfusionMatrix Unpack(int numberOfClasses, ReadOnlySpan<long> packed)
+    {
+        var m = new SegmentationConfusionMatrix(numberOfClasses);
+        if (packed.Length != m._counts.Length + 2)
+            throw new ArgumentException($"A packed {numberOfClasses}-class matrix has {m._counts.Length + 2} numbers, got {packed.Length}.");
+        packed[..m._counts.Length].CopyTo(m._counts);
+        m.Total = packed[^2];
+        m.Ignored = packed[^1];
+        return m;
+    }
+
     /// <summary>The counts as a jagged array, rows = truth.</summary>
     public long[][] ToArray() =>
         Enumerable.Range(0, NumberOfClasses).Select(i => _counts.AsSpan(i * NumberOfClasses, NumberOfClasses).ToArray()).ToArray();

@@ -14,7 +14,7 @@ internal static class FcnProcess
         return dir?.FullName ?? throw new InvalidOperationException("Fcn.MLNet.sln not found above the test directory.");
     }
 
-    private static string CliDll()
+    public static string CliDll()
     {
         // The test assembly's own configuration folder (Debug/Release) selects the CLI build next to it.
         string config = new DirectoryInfo(TestContext.CurrentContext.TestDirectory).Parent!.Name;
