@@ -313,7 +313,7 @@ public sealed class OnnxFcnTrainer : IDisposable
             throw new ArgumentException($"{w.Length} class weights given; the model has {graph.Classes} classes.");
         Classes = graph.Classes;
         int threads = _options.Threads > 0 ? _options.Threads : _options.World?.ThreadsPerRank ?? 0;
-        return new StepSession(graph, _byName, threads, _options.ProfileOutputPrefix);
+        return new StepSession(graph, _byName, threads, _options.ProfileOutputPrefix, _options.GpuDeviceId);
     }
 
     /// <summary>Releases the ONNX Runtime sessions.</summary>

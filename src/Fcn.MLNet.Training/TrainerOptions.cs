@@ -80,6 +80,12 @@ public sealed class TrainerOptions
     public int Threads { get; set; }
 
     /// <summary>
+    /// Run the training step on this CUDA device (the CUDA build, docs/gpu.md); null runs it on the CPU. The buffers stay
+    /// bound to host memory, so ONNX Runtime copies inputs and parameters to the device on each step.
+    /// </summary>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>
     /// Train data-parallel with the other ranks of this MPI world: each rank's batches are its share of the global
     /// batch, parameters start as rank 0's, and each step's loss and gradients are those of the whole global batch
     /// (see <see cref="Distributed.DataParallelLoss"/>). Null (the default) trains in this process alone.

@@ -13,7 +13,7 @@ internal static class EvaluateCommand
 {
     public const string Usage =
         "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ImageScreening.Usage + ")\n" +
+        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ModelArguments.DeviceUsage + " " + ImageScreening.Usage + ")\n" +
         "             a standard dataset in place of --masks/--images: " + DatasetArguments.Usage + "\n" +
         "             (its classes and ignore label replace --num-classes and --ignore-label; predictions are <stem>.png)";
 

@@ -15,6 +15,20 @@ internal static class ModelArguments
     /// <summary>Test-time augmentation and tiling flags of predict, evaluate and import.</summary>
     public const string ScoringUsage = "[--tta-flip] [--tta-scales a,b,…] [--tile PX [--tile-overlap PX]]";
 
+    /// <summary>The device flag of predict, evaluate and train.</summary>
+    public const string DeviceUsage = "[--device cpu|cuda[:N]]";
+
+    /// <summary><c>--device</c>: null for the CPU (the default), else the CUDA device number.</summary>
+    public static int? Device(CommandLine cl)
+    {
+        if (cl.Optional("device") is not string device) return null;
+        int? id;
+        try { id = CudaDevice.Parse(device); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (id is int n) CudaDevice.Require(n, "--device");
+        return id;
+    }
+
     /// <summary>The switches of commands that score: the preprocessing ones and <c>--tta-flip</c>.</summary>
     public static readonly string[] ScoringFlags = Flags.Append("tta-flip").ToArray();
 
@@ -82,15 +96,16 @@ internal static class ModelArguments
             if (AnyScoringFlag(cl))
                 throw new UsageException("--tta-… and --tile flags apply to .onnx models; a .zip scores as it was saved " +
                     "(build one with them: fcn import --onnx <model.onnx> --tile 1024 …)");
-            return new ModelSpec(modelPath, true, null, null, null);
+            return new ModelSpec(modelPath, true, null, null, null, Device(cl));
         }
         if (ext != ".onnx") throw new UsageException($"--model must be a .onnx or .zip file, got '{modelPath}'");
-        return new ModelSpec(modelPath, false, Preprocessing(cl), TestTimeAugmentation(cl), Tiling(cl));
+        return new ModelSpec(modelPath, false, Preprocessing(cl), TestTimeAugmentation(cl), Tiling(cl), Device(cl));
     }
 }
 
-/// <summary>A model file and, for .onnx, its preprocessing, test-time augmentation and tiling.</summary>
-internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing, TestTimeAugmentation? TestTimeAugmentation, TiledScoring? Tiling)
+/// <summary>A model file and, for .onnx, its preprocessing, test-time augmentation and tiling; the CUDA device, if any.</summary>
+internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Preprocessing, TestTimeAugmentation? TestTimeAugmentation, TiledScoring? Tiling,
+    int? GpuDeviceId)
 {
     /// <summary>
     /// Loads the model as a scoring pipeline over <c>ImagePath</c>. Dispose it: ML.NET keeps each loaded ONNX model
@@ -100,13 +115,19 @@ internal sealed record ModelSpec(string Path, bool IsZip, ImagePreprocessing? Pr
     {
         if (IsZip)
         {
+            // A zip does not keep a device: ML.NET's ONNX transformer takes it from the context it is loaded in.
+            ml.GpuDeviceId = GpuDeviceId;
+            ml.FallbackToCpu = false;
             var model = ModelZip.Load(ml, Path, out var schema);
             var loaded = new LoadedModel(model);
             try { SegmentationScoring.RequireImagePathInput(schema, Path); }
             catch { loaded.Dispose(); throw; }
             return loaded;
         }
-        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions { ModelPath = Path, Preprocessing = Preprocessing, TestTimeAugmentation = TestTimeAugmentation, Tiling = Tiling }));
+        return new LoadedModel(SegmentationScoring.BuildFilePipeline(ml, new SegmentFcnOptions
+        {
+            ModelPath = Path, Preprocessing = Preprocessing, TestTimeAugmentation = TestTimeAugmentation, Tiling = Tiling, GpuDeviceId = GpuDeviceId,
+        }));
     }
 }
 

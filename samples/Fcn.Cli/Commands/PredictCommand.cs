@@ -12,7 +12,7 @@ internal static class PredictCommand
 {
     public const string Usage =
         "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
-        "             " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
+        "             " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ModelArguments.DeviceUsage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
         "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)\n" +
         "             " + ImageScreening.Usage + " [--overwrite]\n" +
         "             a standard dataset in place of --input: " + DatasetArguments.Usage + " [--compare]   (<stem>.png per image; --compare with its masks)";

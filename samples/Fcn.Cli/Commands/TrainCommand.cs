@@ -29,7 +29,7 @@ internal static class TrainCommand
         "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
-        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + "\n" +
+        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + " " + ModelArguments.DeviceUsage + "\n" +
         "             a standard dataset in place of the folders: " + DatasetArguments.Usage + " [--val-split <name>]\n" +
         "             (its classes, ignore label and names replace --num-classes, --ignore-label and --classes)";
 
@@ -185,6 +185,7 @@ internal static class TrainCommand
             OverwriteCheckpoint = cl.Flag(OutputGuard.OverwriteFlag),
             CancellationToken = cancel,
             Preprocessing = ModelArguments.Preprocessing(cl),
+            GpuDeviceId = ModelArguments.Device(cl),
         };
         ParseClassWeights(cl.Optional("class-weights"), options);
         var guard = OutputGuard.For(cl);

@@ -20,7 +20,8 @@ internal sealed class StepSession : IDisposable
     private readonly float[] _loss = new float[1];
     private readonly bool _profiling;
 
-    public StepSession(TrainingGraph graph, IReadOnlyDictionary<string, TrainableParameter> parameters, int threads, string? profilePrefix = null)
+    public StepSession(TrainingGraph graph, IReadOnlyDictionary<string, TrainableParameter> parameters, int threads, string? profilePrefix = null,
+        int? gpuDeviceId = null)
     {
         Graph = graph;
         Image = new float[graph.ImageShape.Aggregate(1L, (a, d) => a * d)];
@@ -28,7 +29,7 @@ internal sealed class StepSession : IDisposable
         Labels = new long[labelCount];
         PixelWeights = new float[labelCount];
         _profiling = profilePrefix is not null;
-        _session = OrtSessionFactory.Create(graph.Model.ToByteArray(), threads, profilePrefix);
+        _session = OrtSessionFactory.Create(graph.Model.ToByteArray(), threads, profilePrefix, gpuDeviceId);
         _binding = _session.CreateIoBinding();
         try
         {

@@ -168,6 +168,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             BiasLearningRateMultiplier = _options.BiasLearningRateMultiplier, BiasWeightDecayMultiplier = _options.BiasWeightDecayMultiplier,
             Schedule = _options.Schedule, IgnoreLabel = _options.IgnoreLabel, ClassWeights = classWeights, LossSampleFraction = _options.LossSampleFraction,
             Seed = SeedMix.Of(_options.Seed, stageIndex), NumberOfClasses = _options.NumberOfClasses, World = _world,
+            GpuDeviceId = _options.GpuDeviceId,
         };
         using var trainer = new OnnxFcnTrainer(model.ToByteArray(), trainerOptions);
         foreach (var (copy, original) in trainer.UntiedWeights)
@@ -292,7 +293,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
     private SegmentFcnOptions ScoringOptions(byte[] model, ImagePreprocessing preprocessing) => new()
     {
         ModelBytes = model, InputColumnName = _options.ImageColumnName, OutputColumnName = _options.OutputColumnName,
-        Preprocessing = preprocessing, ClassNames = _options.ClassNames,
+        Preprocessing = preprocessing, ClassNames = _options.ClassNames, GpuDeviceId = _options.GpuDeviceId,
     };
 
     /// <summary>A 1×1-conv FCN with the right class count: only its output schema is used.</summary>

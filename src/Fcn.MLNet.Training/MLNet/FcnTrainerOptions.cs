@@ -72,6 +72,12 @@ public sealed class FcnTrainerOptions
     public int DataLoadingWorkers { get; set; } = DefaultDataLoadingWorkers;
 
     /// <summary>
+    /// Train and validate on this CUDA device; null (default) uses the CPU. Needs the CUDA build (<c>-p:FcnGpu=true</c>,
+    /// docs/gpu.md). The result does not depend on it beyond floating-point rounding, so a run may resume on another device.
+    /// </summary>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>
     /// 0 on a machine with 2 cores or fewer — there a worker takes CPU from ONNX Runtime's step (measured on CamVid:
     /// 171 ms per iteration with one worker, 158 ms with none, 154 ms from memory) — else a quarter of the cores, 1 to 4.
     /// </summary>

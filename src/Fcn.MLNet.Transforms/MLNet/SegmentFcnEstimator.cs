@@ -49,6 +49,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         }
         options.TestTimeAugmentation?.Validate();
         options.Tiling?.Validate();
+        if (options.GpuDeviceId is int device && !options.FallbackToCpu) CudaDevice.Require(device, "SegmentFcn");
         _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
             emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch, options.TestTimeAugmentation, options.Tiling).ToByteArray();
     }

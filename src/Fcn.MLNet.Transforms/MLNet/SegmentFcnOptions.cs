@@ -61,7 +61,11 @@ public sealed class SegmentFcnOptions
     /// </summary>
     public TiledScoring? Tiling { get; set; }
 
-    /// <summary>GPU device for ONNX Runtime, or null for CPU.</summary>
+    /// <summary>
+    /// CUDA device for ONNX Runtime, or null for CPU. Needs the CUDA build (<c>-p:FcnGpu=true</c>, docs/gpu.md); without
+    /// it, and without <see cref="FallbackToCpu"/>, the estimator refuses with a message that says so. A saved zip does
+    /// not keep the device: set <c>MLContext.GpuDeviceId</c> before loading it.
+    /// </summary>
     public int? GpuDeviceId { get; set; }
 
     /// <summary>Fall back to CPU when the GPU cannot be used.</summary>
