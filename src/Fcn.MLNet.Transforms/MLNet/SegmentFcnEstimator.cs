@@ -127,7 +127,8 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             {
                 // ONNX Runtime names the temporary copy ML.NET made of the model; name the user's model instead.
                 foreach (var done in steps) ModelLifetime.Release(done);
-                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(ModelZip.Innermost(e).Message, _source)}", e);
+                string message = ModelZip.Innermost(e).Message;
+                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(message, _source)}{CudaDevice.Hint(message)}", e);
             }
             Add(onnx);
         }
