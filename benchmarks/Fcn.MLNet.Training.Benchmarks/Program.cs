@@ -37,7 +37,8 @@ double Real(string key, double fallback) => double.Parse(Get(key, fallback.ToStr
 if (args[0] == "dataset")
 {
     var wh = Get("size", "2048x1024").Split('x');
-    SyntheticDataset.Write(Get("out", ""), Int("count", 600), int.Parse(wh[0], inv), int.Parse(wh[1], inv), Int("classes", 19), Int("ignore", 255));
+    if (Get("out", "") is not { Length: > 0 } folder) { Console.Error.WriteLine("dataset: --out DIR is required"); return 2; }
+    SyntheticDataset.Write(folder, Int("count", 600), int.Parse(wh[0], inv), int.Parse(wh[1], inv), Int("classes", 19), Int("ignore", 255));
     return 0;
 }
 

@@ -37,7 +37,7 @@ public static class ModelZip
         {
             string detail = NameUserFile(Innermost(e).Message, path, ml.TempFilePath);
             if (Onnx.CudaDevice.Hint(detail) is { Length: > 0 } cuda)
-                throw new InvalidOperationException($"{path}: {detail.TrimEnd('.')}.{cuda}", e);
+                throw new NotSupportedException($"{path}: {detail.TrimEnd('.')}{cuda}", e);
             throw new InvalidDataException(detail.Contains("doesn't contain entry", StringComparison.Ordinal)
                 ? $"{path} is a zip archive but not an ML.NET model ({detail.TrimEnd('.')}); {Expected}."
                 : $"{path}: the ML.NET model in it could not be loaded; its entries are damaged or were written by an incompatible version ({detail.TrimEnd('.')}).", e);

@@ -27,6 +27,7 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
     private readonly SegmentFcnOptions _options;
     private readonly byte[] _wrappedModel;
     private readonly string _source;
+    private readonly int? _gpuDeviceId;
 
     internal SegmentFcnEstimator(TransformsCatalog catalog, SegmentFcnOptions options)
     {
@@ -49,7 +50,13 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
         }
         options.TestTimeAugmentation?.Validate();
         options.Tiling?.Validate();
-        if (options.GpuDeviceId is int device && !options.FallbackToCpu) CudaDevice.Require(device, "SegmentFcn");
+        if (options.GpuDeviceId is int device && !CudaDevice.IsAvailable)
+        {
+            // The CPU build lacks the CUDA entry point altogether, which ML.NET's own fallback does not catch.
+            if (!options.FallbackToCpu) CudaDevice.Require(device, "SegmentFcn");
+            _gpuDeviceId = null;
+        }
+        else _gpuDeviceId = options.GpuDeviceId;
         _wrappedModel = SegmentationGraph.Wrap(model, Contract, Preprocessing,
             emitScore: options.ScoreColumnName is not null, ClassNames, options.ShiftAndStitch, options.TestTimeAugmentation, options.Tiling).ToByteArray();
     }
@@ -121,14 +128,14 @@ public sealed class SegmentFcnEstimator : IEstimator<TransformerChain<ITransform
             {
                 onnx = _catalog.ApplyOnnxModel(onnxOutputs.ToArray(),
                     new[] { SegmentationGraph.PixelsInput, SegmentationGraph.SizeInput }, modelStream,
-                    shapeDictionary: null, _options.GpuDeviceId, _options.FallbackToCpu, recursionLimit: 100).Fit(data);
+                    shapeDictionary: null, _gpuDeviceId, _options.FallbackToCpu, recursionLimit: 100).Fit(data);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // ONNX Runtime names the temporary copy ML.NET made of the model; name the user's model instead.
                 foreach (var done in steps) ModelLifetime.Release(done);
                 string message = ModelZip.Innermost(e).Message;
-                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(message, _source)}{CudaDevice.Hint(message)}", e);
+                throw new InvalidDataException($"SegmentFcn: ONNX Runtime cannot run {_source}: {ModelZip.NameUserFile(message, _source).TrimEnd('.')}{CudaDevice.Hint(message)}", e);
             }
             Add(onnx);
         }

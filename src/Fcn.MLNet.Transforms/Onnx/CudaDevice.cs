@@ -29,7 +29,7 @@ public static class CudaDevice
     public static void Require(int deviceId, string what)
     {
         if (!IsAvailable)
-            throw new InvalidOperationException(
+            throw new NotSupportedException(
                 $"{what}: device cuda:{deviceId} needs ONNX Runtime's CUDA build, and this build references the CPU package " +
                 $"(providers: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}). Build with -p:FcnGpu=true (docs/gpu.md), or use --device cpu.");
     }
@@ -37,7 +37,7 @@ public static class CudaDevice
     /// <summary>What to do, when an ONNX Runtime error says the CUDA provider could not start; else an empty string.</summary>
     public static string Hint(string onnxRuntimeMessage) =>
         onnxRuntimeMessage.Contains("ExecutionProvider_Cuda", StringComparison.OrdinalIgnoreCase)
-            ? " CUDA could not start: it needs an NVIDIA driver, CUDA 13 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH); or use the CPU (--device cpu)."
+            ? ". CUDA could not start: it needs an NVIDIA driver, CUDA 13 and cuDNN 9 libraries on the library path (LD_LIBRARY_PATH); or use the CPU (--device cpu)."
             : "";
 
     /// <summary>Adds the CUDA execution provider for <paramref name="deviceId"/> to <paramref name="options"/> (CPU stays the fallback for nodes CUDA lacks).</summary>
@@ -50,7 +50,7 @@ public static class CudaDevice
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidOperationException($"{what}: ONNX Runtime could not start CUDA on device {deviceId} ({e.Message.Trim()}).{Hint("ExecutionProvider_Cuda")}", e);
+            throw new NotSupportedException($"{what}: ONNX Runtime could not start CUDA on device {deviceId} ({e.Message.Trim().TrimEnd('.')}){Hint("ExecutionProvider_Cuda")}", e);
         }
     }
 }
