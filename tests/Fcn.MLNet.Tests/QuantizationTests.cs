@@ -6,9 +6,7 @@ using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Tests.Support;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
-using Google.Protobuf;
 using Microsoft.ML;
-using DataType = Fcn.MLNet.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Fcn.MLNet.Tests;
 
@@ -86,14 +84,7 @@ public class QuantizationTests
     public void A_quantized_ResNet18_FCN8s_scores_like_the_float_net_whole_tiled_and_from_a_zip()
     {
         var fcn = FcnHeads.Build(Backbone.ResNet18(), FcnArchitecture.Fcn8s, SyntheticShapes.ClassNames.Length);
-        // Score layers start at zero (the paper's initialisation); give them weights so the map has several classes.
-        var rng = new Random(11);
-        foreach (var t in fcn.Graph.Initializer.Where(t => t.Name.StartsWith("score", StringComparison.Ordinal) && t.DataType == (int)DataType.Float))
-        {
-            var values = OnnxTensor.ReadFloats(t).Select(_ => (float)(rng.NextDouble() * 2 - 1) * 0.02f).ToArray();
-            t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            t.FloatData.Clear();
-        }
+        ScoreLayers.Randomize(fcn, seed: 11, scale: 0.02f); // so the map has several classes
         string dir = TestPaths.NewTempFolder();
         string floatPath = Path.Combine(dir, "fcn8s.onnx");
         OnnxModelFile.Save(fcn, floatPath);

@@ -59,6 +59,7 @@ public static class SegmentationGraph
             throw new ArgumentException("SegmentFcn: shift-and-stitch and tiled scoring cannot be combined; choose one.");
         var model = fcn.Clone();
         var g = model.Graph;
+        DiagonalUpsampling.Apply(g);
         foreach (var reserved in new[] { PixelsInput, SizeInput, ClassesOutput, ScoreOutput })
             if (g.Node.Any(n => n.Output.Contains(reserved)) || g.Initializer.Any(t => t.Name == reserved))
                 throw new InvalidDataException($"The model already uses the name '{reserved}', reserved by SegmentFcn.");

@@ -81,3 +81,19 @@ internal sealed class TestFcn
         return scores;
     }
 }
+
+/// <summary>Freshly built FCNs score all zeros (the paper's zero-initialised score layers): seeded weights for tests.</summary>
+internal static class ScoreLayers
+{
+    /// <summary>Fills every float initializer named <c>score…</c> with uniform values in ±<paramref name="scale"/>.</summary>
+    public static void Randomize(ModelProto model, int seed, float scale)
+    {
+        var rng = new Random(seed);
+        foreach (var t in model.Graph.Initializer.Where(t => t.Name.StartsWith("score", StringComparison.Ordinal) && t.DataType == (int)DataType.Float))
+        {
+            var values = OnnxTensor.ReadFloats(t).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
+            t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            t.FloatData.Clear();
+        }
+    }
+}
