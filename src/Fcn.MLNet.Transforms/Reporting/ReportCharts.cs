@@ -29,6 +29,9 @@ public static class ReportCharts
             classes.Labels.Add(ClassName(metrics, i) + (double.IsNaN(metrics.PerClassIU[i]) ? " (n/a)" : ""));
             bars.Items.Add(new BarItem(double.IsNaN(metrics.PerClassIU[i]) ? 0 : 100 * metrics.PerClassIU[i]));
         }
+        // The SVG exporter measures text without a font, short of what a browser draws: leave room for the longest name.
+        double longest = classes.Labels.Select(l => l.Length).DefaultIfEmpty(8).Max();
+        model.PlotMargins = new OxyThickness(Math.Min(360, 16 + 7 * longest), double.NaN, 24, double.NaN);
         model.Axes.Add(classes);
         model.Axes.Add(new LinearAxis
         {
