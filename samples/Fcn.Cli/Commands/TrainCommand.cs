@@ -129,6 +129,7 @@ internal static class TrainCommand
         {
             // The same report as fcn evaluate --report, for the trained model on the validation set.
             var report = new SegmentationReportOptions { Folder = reportFolder, Title = $"fcn train: {Path.GetFileName(output)} on the validation set" };
+            report.Figures.Add(new ReportFigure("Training curves", Fcn.MLNet.Training.Reporting.CurvesPlot.Svg(trainer.History!, options.ClassNames)));
             ml.SemanticSegmentation().EvaluateWithReport(model.Transformer.Transform(validation), options.NumberOfClasses, report, "Label", "Segmentation",
                 options.IgnoreLabel, classNames: options.ClassNames);
             Console.WriteLine($"report: {Path.Combine(Path.GetFullPath(reportFolder), SegmentationReport.HtmlFileName)}");

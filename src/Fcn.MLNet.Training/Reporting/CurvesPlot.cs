@@ -131,7 +131,7 @@ public static class CurvesPlot
 
     private static PlotModel Model(string title, string x, string y)
     {
-        var model = new PlotModel { Title = title, TitleFontSize = 14, DefaultFontSize = 11, Background = OxyColors.White };
+        var model = new PlotModel { Title = title, TitleFontSize = 14, DefaultFontSize = 11, DefaultFont = ReportCharts.Font, Background = OxyColors.White };
         var grid = OxyColor.FromRgb(230, 230, 230);
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = x, MinimumMajorStep = 1, MinimumMinorStep = 1, MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = grid, MinimumPadding = 0.02, MaximumPadding = 0.02 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = y, MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = grid, MinimumPadding = 0.05, MaximumPadding = 0.05 });

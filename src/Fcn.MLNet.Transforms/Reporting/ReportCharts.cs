@@ -21,7 +21,7 @@ public static class ReportCharts
     {
         ArgumentNullException.ThrowIfNull(metrics);
         int n = metrics.PerClassIU.Count;
-        var model = new PlotModel { Title = "IU per class (%)", TitleFontSize = 14, DefaultFontSize = 11, DefaultFont = "sans-serif" };
+        var model = new PlotModel { Title = "IU per class (%)", TitleFontSize = 14, DefaultFontSize = 11, DefaultFont = Font };
         var classes = new CategoryAxis { Position = AxisPosition.Left, StartPosition = 1, EndPosition = 0, GapWidth = 0.3 };
         var bars = new BarSeries { FillColor = OxyColor.FromRgb(58, 110, 180), LabelPlacement = LabelPlacement.Outside, LabelFormatString = "{0:0.0}", FontSize = 10 };
         for (int i = 0; i < n; i++)
@@ -29,9 +29,6 @@ public static class ReportCharts
             classes.Labels.Add(ClassName(metrics, i) + (double.IsNaN(metrics.PerClassIU[i]) ? " (n/a)" : ""));
             bars.Items.Add(new BarItem(double.IsNaN(metrics.PerClassIU[i]) ? 0 : 100 * metrics.PerClassIU[i]));
         }
-        // The SVG exporter measures text without a font, short of what a browser draws: leave room for the longest name.
-        double longest = classes.Labels.Select(l => l.Length).DefaultIfEmpty(8).Max();
-        model.PlotMargins = new OxyThickness(Math.Min(360, 16 + 7 * longest), double.NaN, 24, double.NaN);
         model.Axes.Add(classes);
         model.Axes.Add(new LinearAxis
         {
@@ -41,6 +38,12 @@ public static class ReportCharts
         model.Series.Add(bars);
         return Svg(model, width, 80 + 20 * n);
     }
+
+    /// <summary>
+    /// The charts' font: text is measured with Helvetica's metrics (no font is loaded), which Arial shares, so labels
+    /// and legends fit; browsers without either fall back to a sans-serif face.
+    /// </summary>
+    public const string Font = "Arial, Helvetica, sans-serif";
 
     /// <summary>The name of class <paramref name="index"/>: its name in the metrics, or "class i".</summary>
     internal static string ClassName(SemanticSegmentationMetrics metrics, int index) =>
@@ -55,7 +58,7 @@ public static class ReportCharts
     public static string Svg(PlotModel model, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(model);
-        string svg = SvgExporter.ExportToString(model, width, height, false);
+        string svg = SvgExporter.ExportToString(model, width, height, false, new SvgTextMeasurer());
         int start = svg.IndexOf("<svg", StringComparison.Ordinal);
         string prefix = $"oxy{Interlocked.Increment(ref _charts)}-";
         return svg[Math.Max(0, start)..].Replace("id=\"clipPath", $"id=\"{prefix}clipPath", StringComparison.Ordinal)

@@ -10,7 +10,8 @@ internal sealed record GalleryEntry(long Row, string Name, double MeanIU, double
 
 /// <summary>
 /// Keeps the N worst and N best images by per-image mean IU while the evaluator streams, drawing panels only for
-/// images that enter either list, so memory stays at 2N thumbnails whatever the dataset's size.
+/// images that enter either list, so memory stays at 3N thumbnails whatever the dataset's size (the best list keeps
+/// 2N candidates, so that N remain when ties or a small dataset put some among the worst too).
 /// </summary>
 internal sealed class ReportGallery(int size, int thumbnailWidth, ColorPalette palette)
 {
@@ -41,7 +42,7 @@ internal sealed class ReportGallery(int size, int thumbnailWidth, ColorPalette p
         get
         {
             var worst = Worst;
-            return _best.Where(b => !worst.Any(w => w.Row == b.Row)).ToList();
+            return _best.Where(b => !worst.Any(w => w.Row == b.Row)).Take(size).ToList();
         }
     }
 
@@ -54,18 +55,18 @@ internal sealed class ReportGallery(int size, int thumbnailWidth, ColorPalette p
         if (double.IsNaN(iu)) { Unscored++; return; }
         if (size == 0) return;
         bool worst = _worst.Count < size || iu < _worst[^1].MeanIU;
-        bool best = _best.Count < size || iu > _best[^1].MeanIU;
+        bool best = _best.Count < 2 * size || iu > _best[^1].MeanIU;
         if (!worst && !best) return;
         var entry = Draw(image, iu, metrics.PixelAccuracy);
-        if (worst) Insert(_worst, entry, (a, b) => a.MeanIU.CompareTo(b.MeanIU));
-        if (best) Insert(_best, entry, (a, b) => b.MeanIU.CompareTo(a.MeanIU));
+        if (worst) Insert(_worst, entry, size, (a, b) => a.MeanIU.CompareTo(b.MeanIU));
+        if (best) Insert(_best, entry, 2 * size, (a, b) => b.MeanIU.CompareTo(a.MeanIU));
     }
 
-    private void Insert(List<GalleryEntry> list, GalleryEntry entry, Comparison<GalleryEntry> order)
+    private static void Insert(List<GalleryEntry> list, GalleryEntry entry, int capacity, Comparison<GalleryEntry> order)
     {
         int at = list.FindIndex(e => order(entry, e) < 0); // ties keep the earlier row first
         list.Insert(at < 0 ? list.Count : at, entry);
-        if (list.Count > size) list.RemoveAt(list.Count - 1);
+        if (list.Count > capacity) list.RemoveAt(list.Count - 1);
     }
 
     private GalleryEntry Draw(ImageEvaluation image, double iu, double pixelAccuracy)

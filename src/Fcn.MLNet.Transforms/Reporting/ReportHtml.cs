@@ -42,6 +42,8 @@ internal static class ReportHtml
                  "both drop out of the means, as in the reference <code>score.py</code>. Pixel share: the class's share of scored ground-truth pixels.</p>\n");
 
         Heatmap(h, m);
+        foreach (var figure in options.Figures)
+            h.Append("<h2>").Append(E(figure.Title)).Append("</h2>\n<figure class=\"figures\">").Append(figure.Svg).Append("</figure>\n");
         if (gallery is not null) Gallery(h, gallery, options);
         h.Append("<p class=\"note\">Written by Fcn.MLNet. The numbers are also in <code>").Append(SegmentationReport.MetricsFileName).Append("</code>.</p>\n</body>\n</html>\n");
         return h.ToString();
@@ -76,6 +78,8 @@ internal static class ReportHtml
         h.Append("<h2>Gallery</h2>\n<p class=\"note\">Per-image IU: the mean IU over the classes present in that image's ground truth or prediction " +
                  "(ignored pixels left out), from the same confusion-matrix code as the metrics above. Panels: image | truth | prediction, " +
                  Inv($"at most {options.ThumbnailWidth} px wide."));
+        if (gallery.Worst.Concat(gallery.Best).All(e => e.Image is null))
+            h.Append(" No image files were given with the masks and predictions, so the panels are truth | prediction.");
         if (gallery.Unscored > 0) h.Append(Inv($" {gallery.Unscored} image(s) with every pixel ignored have no IU and are left out."));
         h.Append("</p>\n");
         Section(h, "worst", $"Worst {gallery.Worst.Count}", gallery.Worst);
@@ -126,7 +130,7 @@ internal static class ReportHtml
         th { background: #f3f3f3; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; } td.na { color: #999; }
         table.metrics td.num { font-weight: bold; font-size: 15px; }
-        .side { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; } figure { margin: 0; }
+        .figures { display: flex; flex-wrap: wrap; gap: 8px; max-width: 1300px; } .side { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; } figure { margin: 0; }
         .note { color: #555; font-size: 13px; max-width: 900px; }
         .scroll { overflow: auto; max-width: 100%; }
         table.heat td { min-width: 34px; text-align: right; font-size: 11px; padding: 2px 4px; }

@@ -44,6 +44,12 @@ public sealed class SegmentationReportOptions
     /// </summary>
     public string? ImagesFolder { get; set; }
 
+    /// <summary>
+    /// Charts added to the page after the confusion matrix, each under its heading (e.g. the training curves
+    /// <c>fcn train</c> adds). The SVG is written as given: pass markup you made, such as <see cref="ReportCharts.Svg"/> returns.
+    /// </summary>
+    public IList<ReportFigure> Figures { get; } = new List<ReportFigure>();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {

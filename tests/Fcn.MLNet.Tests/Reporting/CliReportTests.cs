@@ -70,6 +70,7 @@ public class CliReportTests
         double logged = double.Parse(System.Text.RegularExpressions.Regex.Match(r.StdOut, @"validation mean IU ([0-9.]+)\)").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
         Assert.That(page.Metric("meanIU"), Is.EqualTo(logged).Within(5e-5), "the report scores the model the last validation scored");
+        Assert.That(page.Html, Does.Contain("<h2>Training curves</h2>").And.Contain("Validation IU per class"), "with the training curves");
 
         var noValidation = FcnProcess.Run("train", "--model", _data.BaseModel, "--images", _data.Images, "--masks", _data.Masks, "--num-classes", "3",
             "--output", Path.Combine(_dir, "x.onnx"), "--report", Path.Combine(_dir, "x-report"));
