@@ -85,7 +85,7 @@ internal sealed class ReportGallery(int size, int thumbnailWidth, ColorPalette p
                 picture = w == size.Width && h == size.Height ? Thumbnail.Image(w, h, rgb, to) : null;
                 if (picture is null) note = $"image is {w}x{h}, masks {size.Width}x{size.Height}: image panel left out";
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OutOfMemoryException) // a picture the gallery cannot show must not lose the evaluation
             {
                 note = $"image could not be read ({e.Message})";
             }

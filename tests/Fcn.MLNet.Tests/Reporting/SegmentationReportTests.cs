@@ -121,6 +121,20 @@ public class SegmentationReportTests
             Is.EqualTo(metrics.MeanIU));
     }
 
+    [Test]
+    public void An_image_the_gallery_cannot_read_is_named_and_the_report_still_written()
+    {
+        string dir = TestPaths.NewTempFolder();
+        var data = ReportData.Write(dir, count: 2);
+        File.WriteAllText(Path.Combine(data.Images, "r0.png"), "not an image");
+        var options = new SegmentationReportOptions { Folder = Path.Combine(dir, "report"), ImagesFolder = data.Images, GalleryImages = 1 };
+        new MLContext().SemanticSegmentation().EvaluateFoldersWithReport(data.Masks, data.Predictions, ReportData.Classes, options);
+        var page = new ReportPage(File.ReadAllText(Path.Combine(options.Folder, SegmentationReport.HtmlFileName)));
+        Assert.That(page.Html, Does.Contain("image could not be read"));
+        Assert.That(page.Images("image"), Has.Count.EqualTo(1), "r1's picture is still shown");
+        Assert.That(page.Images("truth"), Has.Count.EqualTo(2));
+    }
+
     [TestCase(nameof(SegmentationReportOptions.GalleryImages), -1)]
     [TestCase(nameof(SegmentationReportOptions.GalleryImages), 101)]
     [TestCase(nameof(SegmentationReportOptions.ThumbnailWidth), 641)]
