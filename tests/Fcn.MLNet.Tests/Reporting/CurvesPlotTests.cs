@@ -59,10 +59,12 @@ public class CurvesPlotTests
     [Test]
     public void A_history_from_an_older_checkpoint_without_learning_rates_or_class_IU_still_draws()
     {
-        var history = new TrainingHistory();
-        history.Losses.Add(new LossPoint("Fcn8s", 1, 1.0));
-        history.Losses.Add(new LossPoint("Fcn8s", 2, double.NaN));
-        history.Validation.Add(new ValidationPoint("Fcn8s", 1, 0.5));
+        // The history as an older checkpoint's state.json holds it: no learning rate, no per-class IU.
+        var history = System.Text.Json.JsonSerializer.Deserialize<TrainingHistory>(
+            """{"Losses":[{"Stage":"Fcn8s","Iteration":1,"Loss":1.0},{"Stage":"Fcn8s","Iteration":2,"Loss":0.5}],"Validation":[{"Stage":"Fcn8s","Epoch":1,"MeanIU":0.5}]}""")!;
+        Assert.That(history.Losses[1], Is.EqualTo(new LossPoint("Fcn8s", 2, 0.5)));
+        Assert.That(history.Validation[0].PerClassIU, Is.Null);
+        history.Losses.Add(new LossPoint("Fcn8s", 3, double.NaN));
         string path = Path.Combine(TestPaths.NewTempFolder(), CurvesPlot.FileName);
         CurvesPlot.Write(path, history);
         Assert.That(PngDecoder.Decode(path).Width, Is.EqualTo(2 * CurvesPlot.PanelWidth));
