@@ -5,6 +5,7 @@ using System.Diagnostics;
 using Fcn.MLNet;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Imaging;
+using Fcn.MLNet.Reporting;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
@@ -50,10 +51,14 @@ var trainer = ml.SemanticSegmentation().Trainers.Fcn(new FcnTrainerOptions
 });
 var model = loadImages.Append(trainer).Fit(trainData);
 
-// 3. The paper's metrics on the held-out images.
-var metrics = ml.SemanticSegmentation().Evaluate(model.Transform(heldOutData), Classes, labelColumnName: "Label",
-    classNames: SyntheticShapes.ClassNames);
+// 3. The paper's metrics on the held-out images, and the report (index.html: metrics, per-class table and chart,
+//    confusion heatmap, worst and best images; metrics.json) — what `fcn evaluate --report` writes.
+string report = Path.Combine(output, "report");
+var metrics = ml.SemanticSegmentation().EvaluateWithReport(model.Transform(heldOutData), Classes,
+    new SegmentationReportOptions { Folder = report, Title = "QuickStart: FCN-8s on held-out synthetic shapes" },
+    labelColumnName: "Label", classNames: SyntheticShapes.ClassNames);
 Say($"held-out metrics ({HeldOutCount} images):\n{metrics}");
+Say($"report: {Path.Combine(report, SegmentationReport.HtmlFileName)}");
 
 // 4. Save the pipeline as a zip, load it in a fresh context, batch-score, and check the maps are identical.
 string zip = Path.Combine(output, "fcn8s-shapes.zip");
@@ -84,6 +89,6 @@ ModelLifetime.Release(loaded);
 
 bool met = metrics.MeanIU >= TargetMeanIU;
 Console.WriteLine($"mean IU {metrics.MeanIU:F3} (target ≥ {TargetMeanIU}: {(met ? "met" : "NOT met")}) in {clock.Elapsed:mm\\:ss}");
-Console.WriteLine($"outputs: {output}\n  fcn8s-shapes.zip, metrics.json, training-curves.png, checkpoints/, predictions/*.png|.color.png|.overlay.png");
+Console.WriteLine($"outputs: {output}\n  fcn8s-shapes.zip, metrics.json, training-curves.png, report/index.html, checkpoints/, predictions/*.png|.color.png|.overlay.png");
 return identical == paths.Count && met ? 0 : 1;
 

@@ -4,6 +4,7 @@ using Fcn.MLNet;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Datasets;
 using Fcn.MLNet.Evaluation;
+using Fcn.MLNet.Reporting;
 using Fcn.MLNet.Scoring;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.Data;
@@ -29,9 +30,10 @@ internal static class TrainCommand
         "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
         "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
         "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
-        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + " " + ModelArguments.DeviceUsage + "\n" +
+        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--report <folder>] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + " " + ModelArguments.DeviceUsage + "\n" +
         "             a standard dataset in place of the folders: " + DatasetArguments.Usage + " [--val-split <name>]\n" +
-        "             (its classes, ignore label and names replace --num-classes, --ignore-label and --classes)";
+        "             (its classes, ignore label and names replace --num-classes, --ignore-label and --classes)\n" +
+        "             with a validation set, the final model's report (as fcn evaluate --report) goes to --report, by default <output stem>-report/ beside --output";
 
     public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change", "photometric" }).ToArray();
 
@@ -41,7 +43,7 @@ internal static class TrainCommand
         var trainFilter = StemFilter.Parse(cl.Optional("include"), cl.Optional("exclude"));
         var valFilter = StemFilter.Parse(cl.Optional("val-include"), cl.Optional("val-exclude"));
         var options = Parse(cl, cancel, out string images, out string masks, out string output, out string? log, out string? valImages, out string? valMasks,
-            out var screening, out var dataset, out string? valSplit);
+            out var screening, out var dataset, out string? valSplit, out string? reportFolder);
         if (valImages is null && valSplit is null && !valFilter.KeepsAll) throw new UsageException("--val-include and --val-exclude need --val-images (or --val-split)");
         var trainPairs = dataset?.Files(filter: trainFilter) ?? trainFilter.Apply(FilePairs.Pair(images, masks), "--images");
         var valPairs = valSplit is not null ? dataset!.Files(valSplit, valFilter)
@@ -55,7 +57,8 @@ internal static class TrainCommand
         ml.Log += (_, e) => { if (e.Source.Contains(nameof(FcnTrainer)) && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning) Console.WriteLine("  " + e.RawMessage); };
         var loadImages = ml.Transforms.LoadImages("Image", imageFolder: "", inputColumnName: "ImagePath");
         var train = Load(ml, trainPairs, dataset);
-        if (valPairs is not null) options.ValidationData = loadImages.Fit(train).Transform(Load(ml, valPairs, dataset));
+        var validation = valPairs is null ? null : Load(ml, valPairs, dataset);
+        if (validation is not null) options.ValidationData = loadImages.Fit(train).Transform(validation);
         var trainSequences = StemFilter.Sequences(trainPairs);
         Console.WriteLine($"training sequences: {StemFilter.Describe(trainSequences)}" +
             (valPairs is null ? "" : $"; validation sequences: {StemFilter.Describe(StemFilter.Sequences(valPairs))}"));
@@ -122,11 +125,20 @@ internal static class TrainCommand
             throw new IOException($"could not write --output {Path.GetFullPath(output)}: {e.Message} — {where}", e);
         }
         Console.WriteLine($"wrote {Path.GetFullPath(output)}" + (trainer.History!.Validation.LastOrDefault() is { } v ? $" (validation mean IU {v.MeanIU:F4})" : ""));
+        if (validation is not null && reportFolder is not null)
+        {
+            // The same report as fcn evaluate --report, for the trained model on the validation set.
+            var report = new SegmentationReportOptions { Folder = reportFolder, Title = $"fcn train: {Path.GetFileName(output)} on the validation set" };
+            report.Figures.Add(new ReportFigure("Training curves", Fcn.MLNet.Training.Reporting.CurvesPlot.Svg(trainer.History!, options.ClassNames)));
+            ml.SemanticSegmentation().EvaluateWithReport(model.Transformer.Transform(validation), options.NumberOfClasses, report, "Label", "Segmentation",
+                options.IgnoreLabel, classNames: options.ClassNames);
+            Console.WriteLine($"report: {Path.Combine(Path.GetFullPath(reportFolder), SegmentationReport.HtmlFileName)}");
+        }
         return 0;
     }
 
     private static FcnTrainerOptions Parse(CommandLine cl, CancellationToken cancel, out string images, out string masks, out string output, out string? log,
-        out string? valImages, out string? valMasks, out ImageScreening screening, out DatasetArguments? dataset, out string? valSplit)
+        out string? valImages, out string? valMasks, out ImageScreening screening, out DatasetArguments? dataset, out string? valSplit, out string? reportFolder)
     {
         string? modelPath = cl.Optional("model"), backbone = cl.Optional("backbone"), arch = cl.Optional("arch");
         if ((modelPath is null) == (backbone is null)) throw new UsageException("give either --model or --backbone with --arch");
@@ -150,6 +162,10 @@ internal static class TrainCommand
         bool resume = cl.Flag("resume");
         log = cl.Optional("log");
         string? namesFile = cl.Optional("classes");
+        reportFolder = cl.Optional("report");
+        bool validated = valImages is not null || valSplit is not null;
+        if (reportFolder is not null && !validated) throw new UsageException("--report needs a validation set (--val-images and --val-masks, or --val-split)");
+        reportFolder ??= validated ? DefaultReportFolder(output) : null;
         var defaults = new FcnTrainerOptions(); // the one table of defaults (docs/training.md)
         var options = new FcnTrainerOptions
         {
@@ -193,12 +209,17 @@ internal static class TrainCommand
         cl.RejectUnknown();
         guard.InputFile("--model", modelPath).InputFile("--backbone", backbone is not null && File.Exists(backbone) ? backbone : null).InputFile("--classes", namesFile)
             .InputFolder("--images", dataset is null ? images : null).InputFolder("--masks", dataset is null ? masks : null).InputFolder("--root", dataset?.Root).InputFolder("--val-images", valImages).InputFolder("--val-masks", valMasks)
-            .OutputFile("--output", output, mayExist: resume).OutputFile("--log", log, mayExist: resume).OutputFolder("--checkpoint-dir", checkpoints);
+            .OutputFile("--output", output, mayExist: resume).OutputFile("--log", log, mayExist: resume).OutputFolder("--checkpoint-dir", checkpoints)
+            .OutputFolder("--report", reportFolder, SegmentationReport.FileNames);
         // The trainer's own checks, the same for code and command line (each names its flag): a usage error here.
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return options;
     }
+
+    /// <summary>Where the validation report goes without <c>--report</c>: <c>&lt;output stem&gt;-report</c> beside the output.</summary>
+    public static string DefaultReportFolder(string output) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, Path.GetFileNameWithoutExtension(output) + "-report");
 
     private static void ParseClassWeights(string? text, FcnTrainerOptions options)
     {

@@ -92,13 +92,16 @@ public sealed class FcnCheckpoint
     private sealed record State(string Stage, int Epoch, TrainingHistory History, TrainingSettings? Settings = null);
 }
 
-/// <summary>One iteration's loss.</summary>
-public sealed record LossPoint(string Stage, int Iteration, double Loss);
+/// <summary>One iteration's loss and learning rate (null in checkpoints of versions that did not record it).</summary>
+public sealed record LossPoint(string Stage, int Iteration, double Loss, double? LearningRate = null);
 
-/// <summary>One epoch's validation mean IU.</summary>
-public sealed record ValidationPoint(string Stage, int Epoch, double MeanIU);
+/// <summary>
+/// One epoch's validation mean IU and IU per class (null for a class neither present nor predicted; the list is null
+/// in checkpoints of versions that did not record it).
+/// </summary>
+public sealed record ValidationPoint(string Stage, int Epoch, double MeanIU, IReadOnlyList<double?>? PerClassIU = null);
 
-/// <summary>The curves of a training run: loss per iteration and validation mean IU per epoch, by stage.</summary>
+/// <summary>The curves of a training run: loss and learning rate per iteration, validation IU per epoch, by stage.</summary>
 public sealed class TrainingHistory
 {
     /// <summary>Loss of every iteration, in order.</summary>

@@ -136,7 +136,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
         History = history;
         TrainedModel = model.ToByteArray();
         if (_options.CheckpointFolder is { } folder && WritesFiles)
-            CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
+            CurvesPlot.Write(Path.Combine(folder, CurvesPlot.FileName), history, _options.ClassNames);
         return _ml.Transforms.SegmentFcn(ScoringOptions(TrainedModel, preprocessing)).Fit(input);
     }
 
@@ -198,7 +198,7 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             {
                 trainer.Train(sampler.Batches(batches), batches, new SynchronousProgress<TrainingProgress>(p =>
                 {
-                    history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss));
+                    history.Losses.Add(new LossPoint(stageName, p.Iteration, p.Loss, p.LearningRate));
                     _options.Progress?.Report(new FcnTrainingProgress(stage, e, p.Iteration, p.Loss, p.LearningRate, null, clock.Elapsed));
                 }), _options.CancellationToken);
             }
@@ -220,8 +220,10 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             double? miu = null;
             if (_options.ValidationData is { } validation)
             {
-                miu = Validate(model.ToByteArray(), preprocessing, validation);
-                history.Validation.Add(new ValidationPoint(stageName, epoch, miu.Value));
+                var metrics = Validate(model.ToByteArray(), preprocessing, validation);
+                miu = metrics.MeanIU;
+                history.Validation.Add(new ValidationPoint(stageName, epoch, metrics.MeanIU,
+                    metrics.PerClassIU.Select(v => double.IsNaN(v) ? (double?)null : v).ToArray()));
             }
             var recent = history.Losses.Where(l => l.Stage == stageName).TakeLast(perEpoch).Select(l => l.Loss).DefaultIfEmpty(double.NaN).Average();
             Log(channel, $"FcnTrainer: {stageLabel} epoch {epoch}/{epochs}: mean loss {recent:F4}" +
@@ -231,22 +233,22 @@ public sealed class FcnTrainer : IEstimator<TransformerChain<ITransformer>>
             if (_options.CheckpointFolder is { } folder && WritesFiles)
             {
                 FcnCheckpoint.Capture(trainer, stage, epoch, history, settings).Save(folder);
-                CurvesPlot.Write(Path.Combine(folder, "training-curves.png"), history);
+                CurvesPlot.Write(Path.Combine(folder, CurvesPlot.FileName), history, _options.ClassNames);
             }
         }
         return model;
     }
 
-    private double Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
+    private SemanticSegmentationMetrics Validate(byte[] model, ImagePreprocessing preprocessing, IDataView validation)
     {
-        if (_world is null) return Confusion(model, preprocessing, validation).ToMetrics().MeanIU;
+        if (_world is null) return Confusion(model, preprocessing, validation).ToMetrics(_options.ClassNames);
         // Under MPI each rank scores a contiguous share of the rows (none when there are fewer rows than ranks); the
         // confusion matrices are summed.
         long rows = validation.GetRowCount() ?? CountRows(validation);
         long start = rows * _world.Rank / _world.Size, end = rows * (_world.Rank + 1) / _world.Size;
         var share = start == 0 ? validation : _ml.Data.SkipRows(validation, start);
         var mine = end > start ? Confusion(model, preprocessing, _ml.Data.TakeRows(share, end - start)) : new SegmentationConfusionMatrix(_options.NumberOfClasses);
-        return _world.SumOverRanks(mine).ToMetrics().MeanIU;
+        return _world.SumOverRanks(mine).ToMetrics(_options.ClassNames);
     }
 
     private SegmentationConfusionMatrix Confusion(byte[] model, ImagePreprocessing preprocessing, IDataView validation)

@@ -93,7 +93,12 @@ public static class SegmentationDatasetCatalog
     /// <exception cref="FileNotFoundException">An image of the split has no prediction (names the expected file).</exception>
     /// <exception cref="InvalidDataException">A prediction's size differs from its mask's (names both), or a class is out of range.</exception>
     public static SemanticSegmentationMetrics EvaluatePredictions(this SemanticSegmentationCatalog catalog, SegmentationDatasetOptions dataset,
-        string predictionsFolder, IProgress<int>? progress = null)
+        string predictionsFolder, IProgress<int>? progress = null) => EvaluatePredictionImages(catalog, dataset, predictionsFolder, progress, null);
+
+    /// <summary><see cref="EvaluatePredictions(SemanticSegmentationCatalog, SegmentationDatasetOptions, string, IProgress{int}?)"/>
+    /// that also hands every image (with the split's image file) to <paramref name="perImage"/>.</summary>
+    internal static SemanticSegmentationMetrics EvaluatePredictionImages(SemanticSegmentationCatalog catalog, SegmentationDatasetOptions dataset,
+        string predictionsFolder, IProgress<int>? progress, Action<ImageEvaluation>? perImage)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -109,7 +114,8 @@ public static class SegmentationDatasetCatalog
         }
         var layout = dataset.Layout;
         var data = catalog.LoadFiles(scored, layout.LabelMapping, imagePathColumnName: "Prediction");
-        return catalog.Evaluate(data, layout.NumberOfClasses, "Label", "Prediction", layout.IgnoreLabel, classNames: layout.ClassNames, progress: progress);
+        return catalog.EvaluateImages(data, layout.NumberOfClasses, "Label", "Prediction", layout.IgnoreLabel, null, layout.ClassNames, progress, null,
+            perImage is null ? null : image => perImage(image with { ImagePath = files[(int)image.Row].ImagePath }));
     }
 
     private sealed class DatasetRow

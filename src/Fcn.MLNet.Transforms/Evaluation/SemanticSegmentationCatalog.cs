@@ -40,7 +40,17 @@ public sealed class SemanticSegmentationCatalog
     /// </remarks>
     public SemanticSegmentationMetrics Evaluate(IDataView data, int numberOfClasses, string labelColumnName = "Label",
         string predictedColumnName = "Segmentation", int? ignoreLabel = 255, ColorClassTable? colors = null,
-        IReadOnlyList<string>? classNames = null, IProgress<int>? progress = null)
+        IReadOnlyList<string>? classNames = null, IProgress<int>? progress = null) =>
+        EvaluateImages(data, numberOfClasses, labelColumnName, predictedColumnName, ignoreLabel, colors, classNames, progress, null, null);
+
+    /// <summary>
+    /// <see cref="Evaluate(IDataView, int, string, string, int?, ColorClassTable?, IReadOnlyList{string}?, IProgress{int}?)"/>
+    /// that also hands every image, with its own confusion matrix, to <paramref name="perImage"/> (and reads its file
+    /// from <paramref name="imageColumnName"/> when the data has that text column).
+    /// </summary>
+    internal SemanticSegmentationMetrics EvaluateImages(IDataView data, int numberOfClasses, string labelColumnName,
+        string predictedColumnName, int? ignoreLabel, ColorClassTable? colors, IReadOnlyList<string>? classNames,
+        IProgress<int>? progress, string? imageColumnName, Action<ImageEvaluation>? perImage)
     {
         var matrix = new SegmentationConfusionMatrix(numberOfClasses);
         var label = data.Schema.GetColumnOrNull(labelColumnName)
@@ -52,9 +62,13 @@ public sealed class SemanticSegmentationCatalog
         bool hasSize = height is { Type: var ht } && ht == Microsoft.ML.Data.NumberDataViewType.Int32
             && width is { Type: var wt } && wt == Microsoft.ML.Data.NumberDataViewType.Int32;
 
+        var image = imageColumnName is null ? null : data.Schema.GetColumnOrNull(imageColumnName);
+        if (image is { Type: not Microsoft.ML.Data.TextDataViewType }) image = null;
         var active = new List<DataViewSchema.Column> { label, predicted };
         if (hasSize) active.AddRange(new[] { height!.Value, width!.Value });
+        if (image is { } imageColumn) active.Add(imageColumn);
         using var cursor = data.GetRowCursor(active);
+        var getImage = image is { } ic ? cursor.GetGetter<ReadOnlyMemory<char>>(ic) : null;
         var readLabel = LabelMapColumn.Getter(cursor, label, colors, ignoreLabel, "label");
         var readPrediction = LabelMapColumn.Getter(cursor, predicted, colors, ignoreLabel, "prediction");
         var getHeight = hasSize ? cursor.GetGetter<int>(height!.Value) : null;
@@ -73,11 +87,31 @@ public sealed class SemanticSegmentationCatalog
             }
             if (truthSize is { } ts && predictedSize is { } ps && ts != ps)
                 throw new InvalidDataException($"{source}: mask is {ts.Width}x{ts.Height} but the prediction ({predictionSource}) is {ps.Width}x{ps.Height}.");
-            matrix.Add(truth, prediction, ignoreLabel, source);
+            if (perImage is null) matrix.Add(truth, prediction, ignoreLabel, source);
+            else
+            {
+                string? imagePath = null;
+                if (getImage is not null)
+                {
+                    ReadOnlyMemory<char> text = default;
+                    getImage(ref text);
+                    imagePath = text.ToString();
+                }
+                AddImage(matrix, new ImageEvaluation(row, source, imagePath, truthSize ?? predictedSize, truth, prediction,
+                    new SegmentationConfusionMatrix(numberOfClasses)), ignoreLabel, perImage);
+            }
             row++;
             progress?.Report((int)row);
         }
         return matrix.ToMetrics(classNames);
+    }
+
+    /// <summary>Counts one image in its own matrix, adds that to the dataset's, and hands the image on.</summary>
+    private static void AddImage(SegmentationConfusionMatrix dataset, ImageEvaluation image, int? ignoreLabel, Action<ImageEvaluation> perImage)
+    {
+        image.Matrix.Add(image.Truth, image.Prediction, ignoreLabel, image.Source);
+        dataset.Add(image.Matrix);
+        perImage(image);
     }
 
     /// <summary>
@@ -86,7 +120,16 @@ public sealed class SemanticSegmentationCatalog
     /// </summary>
     public SemanticSegmentationMetrics EvaluateFolders(string masksFolder, string predictionsFolder, int numberOfClasses,
         int? ignoreLabel = 255, ColorClassTable? colors = null, IReadOnlyList<string>? classNames = null,
-        IProgress<int>? progress = null)
+        IProgress<int>? progress = null) =>
+        EvaluateFolderImages(masksFolder, predictionsFolder, numberOfClasses, ignoreLabel, colors, classNames, progress, null, null);
+
+    /// <summary>
+    /// <see cref="EvaluateFolders(string, string, int, int?, ColorClassTable?, IReadOnlyList{string}?, IProgress{int}?)"/>
+    /// that also hands every image to <paramref name="perImage"/>; <paramref name="imageOfMask"/> names a mask's image file.
+    /// </summary>
+    internal SemanticSegmentationMetrics EvaluateFolderImages(string masksFolder, string predictionsFolder, int numberOfClasses,
+        int? ignoreLabel, ColorClassTable? colors, IReadOnlyList<string>? classNames, IProgress<int>? progress,
+        Func<FilePair, string?>? imageOfMask, Action<ImageEvaluation>? perImage)
     {
         var pairs = FilePairs.Pair(masksFolder, predictionsFolder, FilePairs.MaskExtensions, imageRole: "masks", maskRole: "prediction");
         var matrix = new SegmentationConfusionMatrix(numberOfClasses);
@@ -98,8 +141,12 @@ public sealed class SemanticSegmentationCatalog
             if (truth.Width != prediction.Width || truth.Height != prediction.Height)
                 throw new InvalidDataException(
                     $"{pair.ImagePath}: mask is {truth.Width}x{truth.Height} but the prediction {pair.MaskPath} is {prediction.Width}x{prediction.Height}.");
-            matrix.Add(truth.Labels, prediction.Labels, ignoreLabel, pair.ImagePath);
-            progress?.Report(++done);
+            if (perImage is null) matrix.Add(truth.Labels, prediction.Labels, ignoreLabel, pair.ImagePath);
+            else
+                AddImage(matrix, new ImageEvaluation(done, pair.ImagePath, imageOfMask?.Invoke(pair), (truth.Width, truth.Height),
+                    truth.Labels, prediction.Labels, new SegmentationConfusionMatrix(numberOfClasses)), ignoreLabel, perImage);
+            done++; // not inside progress?.Report(…): with no progress the argument is never evaluated
+            progress?.Report(done);
         }
         return matrix.ToMetrics(classNames);
     }

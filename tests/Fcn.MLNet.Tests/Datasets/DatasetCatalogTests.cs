@@ -1,6 +1,7 @@
 using Fcn.MLNet.Datasets;
 using Fcn.MLNet.Evaluation;
 using Fcn.MLNet.Imaging;
+using Fcn.MLNet.Reporting;
 using Fcn.MLNet.Tests.Support;
 using Fcn.MLNet.Training.MLNet;
 using Microsoft.ML;
@@ -88,6 +89,12 @@ public class DatasetCatalogTests
         Assert.That(metrics.PixelAccuracy, Is.EqualTo(1.0), "every labelled pixel on the diagonal");
         Assert.That(metrics.ToJson(), Is.EqualTo(expected.ToMetrics(options.Layout.ClassNames).ToJson()));
         Assert.That(metrics.ClassNames, Is.EqualTo(options.Layout.ClassNames));
+
+        var report = new SegmentationReportOptions { Folder = Path.Combine(_dir, "perfect-report"), GalleryImages = 1 };
+        var reported = ml.SemanticSegmentation().EvaluatePredictionsWithReport(options, predictions, report);
+        Assert.That(reported.ToJson(), Is.EqualTo(metrics.ToJson()), "the report's evaluation is EvaluatePredictions'");
+        string html = File.ReadAllText(Path.Combine(report.Folder, SegmentationReport.HtmlFileName));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<img class=\"image\"").Count, Is.EqualTo(2), "the split's images in the gallery");
     }
 
     [Test]

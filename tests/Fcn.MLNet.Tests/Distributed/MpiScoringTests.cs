@@ -50,4 +50,24 @@ public class MpiScoringTests : ChannelDatasetFixture
         Assert.That(File.ReadAllText(manyJson), Is.EqualTo(File.ReadAllText(oneJson)), "--json");
         Assert.That(File.ReadAllText(oneJson), Does.Contain("\"meanIU\"").IgnoreCase);
     }
+
+    [Test]
+    public void Evaluate_report_on_two_ranks_is_rank_0s_from_predictions_and_refused_with_a_model()
+    {
+        string preds = Path.Combine(Dir, "report-preds"), one = Path.Combine(Dir, "report-1"), two = Path.Combine(Dir, "report-2");
+        Assert.That(FcnProcess.Run("predict", "--model", _model, "--input", Data.Images, "--output", preds).ExitCode, Is.Zero);
+        string[] Args(string report) => new[] { "evaluate", "--masks", Data.Masks, "--predictions", preds, "--num-classes", "3", "--report", report };
+        var single = FcnProcess.Run(Args(one));
+        Assert.That(single.ExitCode, Is.Zero, single.StdErr);
+        var mpi = MpiRun.Run(2, Limit, Args(two));
+        Assert.That(mpi.ExitCode, Is.Zero, mpi.StdOut + mpi.StdErr);
+        Assert.That(Directory.GetFiles(two).Select(Path.GetFileName), Is.EquivalentTo(Fcn.MLNet.Reporting.SegmentationReport.FileNames), "written once, no temporary file");
+        Assert.That(File.ReadAllText(Path.Combine(two, "metrics.json")), Is.EqualTo(File.ReadAllText(Path.Combine(one, "metrics.json"))));
+
+        var refused = MpiRun.Run(2, Limit, "evaluate", "--model", _model, "--images", Data.Images, "--masks", Data.Masks, "--num-classes", "3",
+            "--report", Path.Combine(Dir, "report-model"));
+        Assert.That(refused.ExitCode, Is.Not.Zero);
+        Assert.That(refused.StdOut + refused.StdErr, Does.Contain("--report with --model scores every image in one process"));
+        Assert.That(Directory.Exists(Path.Combine(Dir, "report-model")), Is.False);
+    }
 }

@@ -5,6 +5,7 @@ using Fcn.MLNet.Tests.Architectures;
 using Fcn.MLNet.Tests.Support;
 using Fcn.MLNet.Training.Architectures;
 using Fcn.MLNet.Training.MLNet;
+using Fcn.MLNet.Training.Reporting;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -87,7 +88,7 @@ public class FcnTrainerTests
         }
         Assert.That(File.ReadAllBytes(Path.Combine(checkpoints, "fcn8s.onnx")), Is.EqualTo(trainer.TrainedModel), "the last stage's file is the returned net");
         var png = PngDecoder.Decode(Path.Combine(checkpoints, "training-curves.png"));
-        Assert.That((png.Width, png.Height), Is.EqualTo((960, 400)));
+        Assert.That((png.Width, png.Height), Is.EqualTo((2 * CurvesPlot.PanelWidth, 2 * CurvesPlot.PanelHeight)));
 
         var scored = model.Transform(ml.Data.LoadFromEnumerable(_val));
         var maps = scored.GetColumn<int[]>("Segmentation").ToList();
