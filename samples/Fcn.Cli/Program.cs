@@ -1,3 +1,4 @@
+using System.Reflection;
 using Fcn.Cli;
 using Fcn.Cli.Commands;
 using Fcn.MLNet.Training.Distributed;
@@ -14,6 +15,11 @@ var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int>
 };
 string usage = "usage:\n" + string.Join("\n", commands.Values.Select(c => "  " + c.Usage.Replace("\n", "\n  ")));
 
+if (args is ["--version"])
+{
+    Console.WriteLine(typeof(CommandLine).Assembly.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>()!.InformationalVersion);
+    return 0;
+}
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(usage);
