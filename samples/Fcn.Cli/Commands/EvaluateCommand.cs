@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Datasets;
@@ -11,13 +12,22 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn evaluate</c>: the paper's metrics for prediction PNGs, or for a model run on images.</summary>
 internal static class EvaluateCommand
 {
-    public const string Usage =
-        "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file> [--overwrite]]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ImageScreening.Usage + ")\n" +
-        "             a standard dataset in place of --masks/--images: " + DatasetArguments.Usage + "\n" +
-        "             (its classes and ignore label replace --num-classes and --ignore-label; predictions are <stem>.png)";
-
-    public static readonly string[] Flags = ModelArguments.ScoringFlags.Append("skip-bad").ToArray();
+    public static readonly CommandDefinition Definition = new("evaluate", "pixel accuracy, mean accuracy, mean IU and f.w. IU for prediction PNGs, or for a model run on images",
+        new[] { "{masks} {num-classes} ({predictions} | {model} {images})", "{dataset} {root} {split} ({predictions} | {model})" },
+        new Option[]
+        {
+            new("masks", "<folder>", "ground-truth masks, <stem>.png per image"),
+            new("num-classes", "N", $"number of classes, 1 to {Fcn.MLNet.Evaluation.SegmentationConfusionMatrix.MaxClasses}"),
+            new("ignore-label", "L", "the masks' label that is not scored", "255"),
+            new("predictions", "<folder>", "prediction PNGs (<stem>.png, value = class) to score against --masks"),
+            new("model", "<file.onnx|file.zip>", "run this FCN on --images and score its maps"),
+            new("images", "<folder>", "the images --model runs on, paired with --masks by file stem"),
+            new("include", "P,…", "only images whose file name starts with one of these prefixes (sequences)"),
+            new("exclude", "P,…", "leave out images whose file name starts with one of these prefixes"),
+            new("json", "<file>", "also write the metrics, per-class IU and confusion matrix as JSON"),
+        }.Concat(ModelArguments.PreprocessingOptions).Concat(ModelArguments.ScoringOptions).Concat(ImageScreening.Options(batch: true))
+         .Concat(DatasetArguments.Flags).Append(OutputGuard.OverwriteOption).ToArray(),
+        new[] { "A standard dataset replaces --masks and --images; its classes and ignore label replace --num-classes and --ignore-label." });
 
 
     public static int Run(CommandLine cl, CancellationToken cancel)
@@ -35,13 +45,15 @@ internal static class EvaluateCommand
 
         SemanticSegmentationMetrics metrics;
         ImageScreening? screening = null;
+        ProgressLine progress;
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
             if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyScoringFlag(cl)) throw new UsageException("preprocessing, --tta-… and --tile flags need --model");
             cl.RejectUnknown();
             guard.OutputFile("--json", json);
-            var scored = new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored"));
+            progress = new ProgressLine("evaluate", CountMasks(dataset, masks), "images", TimeSpan.FromSeconds(10));
+            var scored = new SynchronousProgress<int>(i => progress.Report(i));
             metrics = dataset is not null ? ml.SemanticSegmentation().EvaluatePredictions(dataset.Options(), predictions, scored)
                 : ml.SemanticSegmentation().EvaluateFolders(masks!, predictions, classes, ignore, progress: scored);
         }
@@ -68,10 +80,12 @@ internal static class EvaluateCommand
             if (info.NumberOfClasses is int k && k != classes)
                 throw new InvalidDataException($"{modelPath} scores {k} classes but " + (dataset is null ? $"--num-classes is {classes}" : $"--dataset {dataset.Layout.Name} has {classes}"));
             var names = info.ClassNames ?? dataset?.Layout.ClassNames;
-            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore, classNames: names);
+            progress = new ProgressLine("evaluate", pairs.Count, "images", TimeSpan.FromSeconds(10));
+            metrics = ml.SemanticSegmentation().Evaluate(model.Transformer.Transform(data), classes, "Label", "Segmentation", ignore, classNames: names,
+                progress: new SynchronousProgress<int>(i => progress.Report(i)));
             if (world is not null) metrics = world.SumOverRanks(metrics.ConfusionMatrix).ToMetrics(names);
         }
-        Console.Error.WriteLine();
+        progress.Done();
         Console.WriteLine(metrics);
         if (json is not null && (world?.IsRoot ?? true)) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
         // mpirun ends the whole job when a rank exits non-zero (skipped images): not before rank 0 has written.
@@ -82,5 +96,12 @@ internal static class EvaluateCommand
             return skipped;
         }
         return 0;
+    }
+
+    /// <summary>How many images the predictions are scored for (for the ETA); 0 when the folder cannot be listed yet.</summary>
+    private static int CountMasks(DatasetArguments? dataset, string? masks)
+    {
+        try { return dataset?.Files().Count ?? FilePairs.ByStem(masks!, FilePairs.MaskExtensions, "masks").Count; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException) { return 0; }
     }
 }
