@@ -13,6 +13,7 @@ var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int>
     ["build"] = (BuildCommand.Run, BuildCommand.Definition),
     ["train"] = (TrainCommand.Run, TrainCommand.Definition),
 };
+foreach (var c in commands.Values) c.Definition.Validate(); // a usage line naming an undeclared flag is a bug: fail at once
 string help = ToolHelp.Text(commands.Values.Select(c => c.Definition));
 static string Usage(CommandDefinition d) => $"usage:\n  {d.Usage.Replace("\n", "\n  ")}\n(fcn {d.Name} --help lists every flag with its default)";
 
