@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fcn.Cli.Help;
 
 namespace Fcn.Cli;
 
@@ -6,16 +7,21 @@ namespace Fcn.Cli;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
-/// Parsed <c>--name value</c> options and <c>--flag</c> switches of one command. Every option must be declared;
-/// reading marks it used, and <see cref="RejectUnknown"/> reports anything the command did not read.
+/// Parsed <c>--name value</c> options and <c>--flag</c> switches of one command, as its
+/// <see cref="CommandDefinition"/> declares them. Reading marks an option used, and <see cref="RejectUnknown"/>
+/// reports anything the command did not read. Reading a flag the definition does not declare is a bug (help would
+/// not list it): it throws.
 /// </summary>
 public sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _declared;
 
-    public CommandLine(IEnumerable<string> args, IReadOnlySet<string> flags)
+    internal CommandLine(IEnumerable<string> args, CommandDefinition definition)
     {
+        _declared = definition.Options.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var flags = definition.Switches;
         using var e = args.GetEnumerator();
         while (e.MoveNext())
         {
@@ -36,6 +42,7 @@ public sealed class CommandLine
 
     public bool Has(string name)
     {
+        if (!_declared.Contains(name)) throw new InvalidOperationException($"--{name} is read but not declared in the command's definition (its help would not list it)");
         _read.Add(name);
         return _values.ContainsKey(name);
     }

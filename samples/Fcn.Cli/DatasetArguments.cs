@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Datasets;
 
@@ -10,7 +11,13 @@ namespace Fcn.Cli;
 /// </summary>
 internal sealed class DatasetArguments
 {
-    public const string Usage = "--dataset voc|cityscapes|ade20k|camvid --root <dir> --split <name>";
+    /// <summary>The three flags; the kind brings classes, ignore label, class names and label mapping.</summary>
+    public static readonly Option[] Flags =
+    {
+        new("dataset", "voc|cityscapes|ade20k|camvid", "a standard dataset in place of image and mask folders (docs/datasets.md)"),
+        new("root", "<dir>", "the dataset's root folder; goes with --dataset"),
+        new("split", "<name>", "the split to read (train, val, …); goes with --dataset"),
+    };
 
     private DatasetArguments(SegmentationDatasetLayout layout, string root, string split)
     {

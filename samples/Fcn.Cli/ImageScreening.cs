@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet.Imaging;
 
 namespace Fcn.Cli;
@@ -12,7 +13,13 @@ internal sealed class ImageScreening
     /// <summary>Exit code of a batch command that skipped bad images.</summary>
     public const int SkippedExitCode = 3;
 
-    public const string Usage = "[--max-pixels N] [--skip-bad]";
+    private static readonly Option MaxPixels = new("max-pixels", "N", "refuse images larger than N pixels (width × height) before decoding them",
+        ImageFileCheck.DefaultMaxPixels.ToString(System.Globalization.CultureInfo.InvariantCulture), "pixels");
+
+    private static readonly Option SkipBad = Option.Switch("skip-bad", $"leave out unreadable or oversized images, list them at the end and exit {SkippedExitCode}");
+
+    /// <summary>The flags <see cref="Parse"/> reads: <c>--max-pixels</c>, and <c>--skip-bad</c> in batch commands.</summary>
+    public static Option[] Options(bool batch) => batch ? new[] { MaxPixels, SkipBad } : new[] { MaxPixels };
 
     private readonly long _maxPixels;
     private readonly bool _skipBad;

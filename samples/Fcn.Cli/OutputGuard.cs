@@ -11,6 +11,9 @@ internal sealed class OutputGuard(bool overwrite)
     /// <summary>The switch that lets a command replace files that exist.</summary>
     public const string OverwriteFlag = "overwrite";
 
+    /// <summary><c>--overwrite</c>, as help describes it.</summary>
+    public static readonly Help.Option OverwriteOption = Help.Option.Switch(OverwriteFlag, "replace output files that exist [default: refuse]");
+
     private readonly List<(string Flag, string Path)> _inputFiles = new();
     private readonly List<(string Flag, string Path)> _inputFolders = new();
     private readonly Dictionary<string, string> _written = new(StringComparer.Ordinal);

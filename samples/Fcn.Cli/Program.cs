@@ -1,32 +1,45 @@
 using Fcn.Cli;
 using Fcn.Cli.Commands;
+using Fcn.Cli.Help;
 using Fcn.MLNet.Training.Distributed;
 
-var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int> Run, string[] Flags, string Usage)>(StringComparer.Ordinal)
+var commands = new Dictionary<string, (Func<CommandLine, CancellationToken, int> Run, CommandDefinition Definition)>(StringComparer.Ordinal)
 {
-    ["predict"] = (PredictCommand.Run, PredictCommand.Flags, PredictCommand.Usage),
-    ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Flags, EvaluateCommand.Usage),
-    ["import"] = (ImportCommand.Run, ImportCommand.Flags, ImportCommand.Usage),
-    ["quantize"] = (QuantizeCommand.Run, QuantizeCommand.Flags, QuantizeCommand.Usage),
-    ["convolutionalize"] = (ConvolutionalizeCommand.Run, ConvolutionalizeCommand.Flags, ConvolutionalizeCommand.Usage),
-    ["build"] = (BuildCommand.Run, BuildCommand.Flags, BuildCommand.Usage),
-    ["train"] = (TrainCommand.Run, TrainCommand.Flags, TrainCommand.Usage),
+    ["predict"] = (PredictCommand.Run, PredictCommand.Definition),
+    ["evaluate"] = (EvaluateCommand.Run, EvaluateCommand.Definition),
+    ["import"] = (ImportCommand.Run, ImportCommand.Definition),
+    ["quantize"] = (QuantizeCommand.Run, QuantizeCommand.Definition),
+    ["convolutionalize"] = (ConvolutionalizeCommand.Run, ConvolutionalizeCommand.Definition),
+    ["build"] = (BuildCommand.Run, BuildCommand.Definition),
+    ["train"] = (TrainCommand.Run, TrainCommand.Definition),
 };
-string usage = "usage:\n" + string.Join("\n", commands.Values.Select(c => "  " + c.Usage.Replace("\n", "\n  ")));
+foreach (var c in commands.Values) c.Definition.Validate(); // a usage line naming an undeclared flag is a bug: fail at once
+string help = ToolHelp.Text(commands.Values.Select(c => c.Definition));
+static string Usage(CommandDefinition d) => $"usage:\n  {d.Usage.Replace("\n", "\n  ")}\n(fcn {d.Name} --help lists every flag with its default)";
 
+if (args is ["--version"])
+{
+    Console.WriteLine(ToolVersion.Informational);
+    return 0;
+}
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
-    Console.WriteLine(usage);
+    Console.WriteLine(help);
     return args.Length == 0 ? 2 : 0;
 }
 if (args.Length > 1 && args.Skip(1).Any(a => a is "-h" or "--help"))
 {
-    Console.WriteLine($"usage:\n  {commands.GetValueOrDefault(args[0]).Usage?.Replace("\n", "\n  ") ?? usage}");
-    return commands.ContainsKey(args[0]) ? 0 : 2;
+    if (!commands.TryGetValue(args[0], out var asked))
+    {
+        Console.Error.WriteLine($"fcn: unknown command '{args[0]}'\n{help}");
+        return 2;
+    }
+    Console.WriteLine(asked.Definition.HelpText);
+    return 0;
 }
 if (!commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine($"fcn: unknown command '{args[0]}'\n{usage}");
+    Console.Error.WriteLine($"fcn: unknown command '{args[0]}'\n{help}");
     return 2;
 }
 // Under mpirun/srun (several ranks): train, predict and evaluate split the work; the other commands write one file
@@ -54,7 +67,7 @@ using var temp = ProcessTempFolder.Enter();
 using var interruption = new Interruption();
 try
 {
-    return command.Run(new CommandLine(args.Skip(1), new HashSet<string>(command.Flags.Append(OutputGuard.OverwriteFlag))), interruption.Token);
+    return command.Run(new CommandLine(args.Skip(1), command.Definition), interruption.Token);
 }
 catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
 {
@@ -64,7 +77,7 @@ catch (OperationCanceledException) when (interruption.Token.IsCancellationReques
 catch (UsageException e)
 {
     if (world is not null) world.Abort($"fcn {args[0]}: {e.Message}", 2);
-    Console.Error.WriteLine($"fcn {args[0]}: {e.Message}\nusage:\n  {command.Usage.Replace("\n", "\n  ")}");
+    Console.Error.WriteLine($"fcn {args[0]}: {e.Message}\n{Usage(command.Definition)}");
     return 2;
 }
 catch (Exception e)

@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet.Onnx;
 using Fcn.MLNet;
 using Fcn.MLNet.Training.Architectures;
@@ -7,11 +8,18 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn build</c>: an untrained FCN-32s/16s/8s (zero score layers, bilinear upsampling) on a backbone.</summary>
 internal static class BuildCommand
 {
-    public const string Usage =
-        "fcn build    --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s --num-classes N --output <base.onnx>\n" +
-        "             [--classes <names.txt>] [--learn-final-upsampling] " + ModelArguments.Usage + " [--overwrite]";
-
-    public static readonly string[] Flags = ModelArguments.Flags.Append("learn-final-upsampling").ToArray();
+    public static readonly CommandDefinition Definition = new("build", "an untrained FCN-32s/16s/8s (zero score layers, bilinear upsampling) on a backbone",
+        new[] { "{backbone} {arch} {num-classes} {output}" },
+        new Option[]
+        {
+            new("backbone", "resnet18|<classifier.onnx>", "the shipped ImageNet ResNet18, or an ImageNet classifier ONNX (add its preprocessing flags)"),
+            new("arch", "fcn32s|fcn16s|fcn8s", "the FCN head: output stride 32, 16 or 8"),
+            new("num-classes", "N", $"number of classes, 1 to {Fcn.MLNet.Evaluation.SegmentationConfusionMatrix.MaxClasses}"),
+            new("output", "<base.onnx>", "the ONNX FCN to write"),
+            new("classes", "<names.txt>", "class names, one a line, stored in the model"),
+            Option.Switch("learn-final-upsampling", "make the final upsampling learnable [default: fixed bilinear]"),
+        }.Concat(ModelArguments.PreprocessingOptions).Append(OutputGuard.OverwriteOption).ToArray(),
+        Array.Empty<string>());
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {

@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Training.Surgery;
 
@@ -6,9 +7,16 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn convolutionalize</c>: a whole classifier (final layer included) as a fully convolutional ONNX.</summary>
 internal static class ConvolutionalizeCommand
 {
-    public const string Usage = "fcn convolutionalize --onnx <classifier.onnx> --output <fcn.onnx> [--input-size WxH] [--overwrite]";
-
-    public static readonly string[] Flags = Array.Empty<string>();
+    public static readonly CommandDefinition Definition = new("convolutionalize", "a whole classifier (final layer included) as a fully convolutional ONNX",
+        new[] { "{onnx} {output}" },
+        new Option[]
+        {
+            new("onnx", "<classifier.onnx>", "an image classifier ONNX"),
+            new("output", "<fcn.onnx>", "the fully convolutional ONNX to write"),
+            new("input-size", "WxH", "the classifier's training input size, WIDTHxHEIGHT", "read from the model", "pixels"),
+            OutputGuard.OverwriteOption,
+        },
+        Array.Empty<string>());
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {

@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Datasets;
@@ -12,14 +13,23 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn evaluate</c>: the paper's metrics for prediction PNGs, or for a model run on images.</summary>
 internal static class EvaluateCommand
 {
-    public const string Usage =
-        "fcn evaluate --masks <folder> --num-classes N [--ignore-label L] [--json <file>] [--report <folder>] [--overwrite]\n" +
-        "             (--predictions <folder> | --model <file> --images <folder> [--include P,… | --exclude P,…] " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ModelArguments.DeviceUsage + " " + ImageScreening.Usage + ")\n" +
-        "             a standard dataset in place of --masks/--images: " + DatasetArguments.Usage + "\n" +
-        "             (its classes and ignore label replace --num-classes and --ignore-label; predictions are <stem>.png)\n" +
-        "             --report writes index.html (metrics, per-class table and chart, confusion heatmap, worst and best images) and metrics.json";
-
-    public static readonly string[] Flags = ModelArguments.ScoringFlags.Append("skip-bad").ToArray();
+    public static readonly CommandDefinition Definition = new("evaluate", "pixel accuracy, mean accuracy, mean IU and f.w. IU for prediction PNGs, or for a model run on images",
+        new[] { "{masks} {num-classes} ({predictions} | {model} {images})", "{dataset} {root} {split} ({predictions} | {model})" },
+        new Option[]
+        {
+            new("masks", "<folder>", "ground-truth masks, <stem>.png per image"),
+            new("num-classes", "N", $"number of classes, 1 to {Fcn.MLNet.Evaluation.SegmentationConfusionMatrix.MaxClasses}"),
+            new("ignore-label", "L", "the masks' label that is not scored", "255"),
+            new("predictions", "<folder>", "prediction PNGs (<stem>.png, value = class) to score against --masks"),
+            new("model", "<file.onnx|file.zip>", "run this FCN on --images and score its maps"),
+            new("images", "<folder>", "the images --model runs on, paired with --masks by file stem"),
+            new("include", "P,…", "only images whose file name starts with one of these prefixes (sequences)"),
+            new("exclude", "P,…", "leave out images whose file name starts with one of these prefixes"),
+            new("json", "<file>", "also write the metrics, per-class IU and confusion matrix as JSON"),
+            new("report", "<folder>", "also write an HTML report there: metrics, per-class table and chart, confusion heatmap, worst and best images (docs/evaluation.md)"),
+        }.Concat(ModelArguments.PreprocessingOptions).Concat(ModelArguments.ScoringOptions).Append(ModelArguments.DeviceOption).Concat(ImageScreening.Options(batch: true))
+         .Concat(DatasetArguments.Flags).Append(OutputGuard.OverwriteOption).ToArray(),
+        new[] { "A standard dataset replaces --masks and --images; its classes and ignore label replace --num-classes and --ignore-label." });
 
 
     public static int Run(CommandLine cl, CancellationToken cancel)
@@ -37,13 +47,15 @@ internal static class EvaluateCommand
 
         SemanticSegmentationMetrics metrics;
         ImageScreening? screening = null;
+        ProgressLine progress;
         if (predictions is not null)
         {
             if (modelPath is not null || images is not null) throw new UsageException("give either --predictions or --model with --images");
             if (ModelArguments.AnyPreprocessingFlag(cl) || ModelArguments.AnyScoringFlag(cl)) throw new UsageException("preprocessing, --tta-… and --tile flags need --model");
             cl.RejectUnknown();
             guard.OutputFile("--json", json).OutputFolder("--report", reportFolder, SegmentationReport.FileNames);
-            var scored = new Progress<int>(i => Console.Error.Write($"\r{i} image(s) scored"));
+            progress = new ProgressLine("evaluate", CountMasks(dataset, masks), "images", TimeSpan.FromSeconds(10));
+            var scored = new SynchronousProgress<int>(i => progress.Report(i));
             var report = world?.IsRoot ?? true ? Report(reportFolder) : null; // every rank reads the folders; rank 0 writes
             metrics = (dataset, report) switch
             {
@@ -78,13 +90,15 @@ internal static class EvaluateCommand
             if (info.NumberOfClasses is int k && k != classes)
                 throw new InvalidDataException($"{modelPath} scores {k} classes but " + (dataset is null ? $"--num-classes is {classes}" : $"--dataset {dataset.Layout.Name} has {classes}"));
             var names = info.ClassNames ?? dataset?.Layout.ClassNames;
+            progress = new ProgressLine("evaluate", pairs.Count, "images", TimeSpan.FromSeconds(10));
             var scoredRows = model.Transformer.Transform(data);
+            var rows = new SynchronousProgress<int>(i => progress.Report(i));
             metrics = Report(reportFolder) is { } report
-                ? ml.SemanticSegmentation().EvaluateWithReport(scoredRows, classes, report, "Label", "Segmentation", ignore, classNames: names)
-                : ml.SemanticSegmentation().Evaluate(scoredRows, classes, "Label", "Segmentation", ignore, classNames: names);
+                ? ml.SemanticSegmentation().EvaluateWithReport(scoredRows, classes, report, "Label", "Segmentation", ignore, classNames: names, progress: rows)
+                : ml.SemanticSegmentation().Evaluate(scoredRows, classes, "Label", "Segmentation", ignore, classNames: names, progress: rows);
             if (world is not null) metrics = world.SumOverRanks(metrics.ConfusionMatrix).ToMetrics(names);
         }
-        Console.Error.WriteLine();
+        progress.Done();
         Console.WriteLine(metrics);
         if (json is not null && (world?.IsRoot ?? true)) AtomicFile.WriteAllBytes(json, System.Text.Encoding.UTF8.GetBytes(metrics.ToJson()));
         if (reportFolder is not null && (world?.IsRoot ?? true)) Console.Error.WriteLine($"report: {Path.Combine(Path.GetFullPath(reportFolder), SegmentationReport.HtmlFileName)}");
@@ -101,4 +115,11 @@ internal static class EvaluateCommand
     /// <summary>The report's options for <c>--report</c> (null without it).</summary>
     private static SegmentationReportOptions? Report(string? folder) =>
         folder is null ? null : new SegmentationReportOptions { Folder = folder, Title = "fcn evaluate" };
+
+    /// <summary>How many images the predictions are scored for (for the ETA); 0 when the folder cannot be listed yet.</summary>
+    private static int CountMasks(DatasetArguments? dataset, string? masks)
+    {
+        try { return dataset?.Files().Count ?? FilePairs.ByStem(masks!, FilePairs.MaskExtensions, "masks").Count; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException) { return 0; }
+    }
 }

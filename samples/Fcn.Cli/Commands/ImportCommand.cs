@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet;
 using Fcn.MLNet.Scoring;
 using Microsoft.ML;
@@ -7,9 +8,15 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn import</c>: an ONNX FCN plus its preprocessing → an ML.NET model zip over image paths.</summary>
 internal static class ImportCommand
 {
-    public const string Usage = "fcn import   --onnx <file.onnx> --output <model.zip> " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " [--classes <names.txt>] [--overwrite]";
-
-    public static readonly string[] Flags = ModelArguments.ScoringFlags;
+    public static readonly CommandDefinition Definition = new("import", "an ONNX FCN plus its preprocessing → an ML.NET model zip over image paths",
+        new[] { "{onnx} {output}" },
+        new Option[]
+        {
+            new("onnx", "<file.onnx>", "the FCN: input [1,3,H,W] (H, W dynamic), output [1,C,h,w]"),
+            new("output", "<model.zip>", "the model zip to write (input column 'ImagePath', output 'Segmentation')"),
+            new("classes", "<names.txt>", "class names, one a line, stored in the zip"),
+        }.Concat(ModelArguments.PreprocessingOptions).Concat(ModelArguments.ScoringOptions).Append(OutputGuard.OverwriteOption).ToArray(),
+        Array.Empty<string>());
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {

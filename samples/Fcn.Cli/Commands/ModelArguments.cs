@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet;
 using Fcn.MLNet.Onnx;
 using Fcn.MLNet.Scoring;
@@ -8,15 +9,29 @@ namespace Fcn.Cli.Commands;
 /// <summary>The preprocessing flags shared by predict, evaluate and import, and model loading by extension.</summary>
 internal static class ModelArguments
 {
-    public const string Usage = "[--scale S] [--mean a,b,c] [--std a,b,c] [--bgr]";
+    private const string ModelDecides = "none of the four given: the model's own preprocessing (its metadata, or none)";
 
-    public static readonly string[] Flags = { "bgr" };
+    /// <summary>The preprocessing flags: how pixel values become the network's input.</summary>
+    public static readonly Option[] PreprocessingOptions =
+    {
+        new("scale", "S", "multiply pixel values (0–255) by S, before --mean and --std", "1; " + ModelDecides),
+        new("mean", "a,b,c", "subtract per channel, in the network's channel order, after --scale", "0,0,0"),
+        new("std", "a,b,c", "divide per channel, after --mean", "1,1,1"),
+        Option.Switch("bgr", "feed channels in BGR order (Caffe models) [default: RGB]"),
+    };
 
     /// <summary>Test-time augmentation and tiling flags of predict, evaluate and import.</summary>
-    public const string ScoringUsage = "[--tta-flip] [--tta-scales a,b,…] [--tile PX [--tile-overlap PX]]";
+    public static readonly Option[] ScoringOptions =
+    {
+        Option.Switch("tta-flip", "test-time augmentation: also score the left–right mirrored image and average the class probabilities"),
+        new("tta-scales", "a,b,…", "test-time augmentation: score the image resized by each factor (each in (0, 4]) and average", "1"),
+        new("tile", "PX", "score large images in square tiles PX wide and PX high", "the whole image at once", "pixels"),
+        new("tile-overlap", "PX", "overlap of neighbouring tiles; needs --tile", "a quarter of --tile", "pixels"),
+    };
 
     /// <summary>The device flag of predict, evaluate and train.</summary>
-    public const string DeviceUsage = "[--device cpu|cuda[:N]]";
+    public static readonly Option DeviceOption =
+        new("device", "cpu|cuda[:N]", "run ONNX Runtime on the CPU or on CUDA device N (cuda = cuda:0; needs the CUDA build, docs/gpu.md)", "cpu");
 
     /// <summary><c>--device</c>: null for the CPU (the default), else the CUDA device number.</summary>
     public static int? Device(CommandLine cl)
@@ -28,9 +43,6 @@ internal static class ModelArguments
         if (id is int n) CudaDevice.Require(n, "--device");
         return id;
     }
-
-    /// <summary>The switches of commands that score: the preprocessing ones and <c>--tta-flip</c>.</summary>
-    public static readonly string[] ScoringFlags = Flags.Append("tta-flip").ToArray();
 
     /// <summary>Whether a test-time augmentation or tiling flag is given.</summary>
     public static bool AnyScoringFlag(CommandLine cl) => cl.Flag("tta-flip") | cl.Has("tta-scales") | cl.Has("tile") | cl.Has("tile-overlap");

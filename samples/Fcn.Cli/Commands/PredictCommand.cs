@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet.Data;
 using Fcn.MLNet.Imaging;
 using Fcn.MLNet.Onnx;
@@ -10,14 +11,22 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn predict</c>: class-map PNGs (and optionally colorized masks and overlays) for images.</summary>
 internal static class PredictCommand
 {
-    public const string Usage =
-        "fcn predict  --model <file.onnx|file.zip> --input <image file|folder> --output <folder>\n" +
-        "             " + ModelArguments.Usage + " " + ModelArguments.ScoringUsage + " " + ModelArguments.DeviceUsage + " [--colorize] [--overlay] [--palette <colors.txt>]\n" +
-        "             [--masks <folder> [--ignore-label L]]   (image | ground truth | prediction side by side)\n" +
-        "             " + ImageScreening.Usage + " [--overwrite]\n" +
-        "             a standard dataset in place of --input: " + DatasetArguments.Usage + " [--compare]   (<stem>.png per image; --compare with its masks)";
-
-    public static readonly string[] Flags = ModelArguments.ScoringFlags.Concat(new[] { "colorize", "overlay", "skip-bad", "compare" }).ToArray();
+    public static readonly CommandDefinition Definition = new("predict", "class-map PNGs (and colorized masks, overlays, comparisons) for images",
+        new[] { "{model} {input} {output}", "{model} {dataset} {root} {split} {output} [--compare]" },
+        new Option[]
+        {
+            new("model", "<file.onnx|file.zip>", "the FCN: an ONNX file (add preprocessing flags) or a model zip (carries its own)"),
+            new("input", "<image file|folder>", "an image, or a folder of images (.png, .jpg)"),
+            new("output", "<folder>", "where <stem>.png (8-bit, value = class) and the optional pictures are written"),
+            Option.Switch("colorize", "also write <stem>.color.png in the palette's colours"),
+            Option.Switch("overlay", "also write <stem>.overlay.png: the colours blended over the image"),
+            new("palette", "<colors.txt>", "'R,G,B class' lines for --colorize, --overlay and comparisons", "PASCAL VOC colours"),
+            new("masks", "<folder>", "ground-truth masks: also write <stem>.compare.png (image | ground truth | prediction)"),
+            new("ignore-label", "L", "the masks' label drawn as unlabelled in comparisons; goes with --masks", "none"),
+            Option.Switch("compare", "with --dataset: write comparisons with the dataset's masks"),
+        }.Concat(ModelArguments.PreprocessingOptions).Concat(ModelArguments.ScoringOptions).Append(ModelArguments.DeviceOption).Concat(ImageScreening.Options(batch: true))
+         .Concat(DatasetArguments.Flags).Append(OutputGuard.OverwriteOption).ToArray(),
+        new[] { "A standard dataset replaces --input: its images are named by the dataset's stems." });
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {
@@ -61,6 +70,8 @@ internal static class PredictCommand
         using var model = spec.Load(ml);
         Directory.CreateDirectory(output);
         int done = 0;
+        // A bar on a terminal; in logs a plain line per image, with the rate and the time left.
+        var progress = new ProgressLine("predict", images.Count, "images", TimeSpan.Zero);
         foreach (var result in SegmentationScoring.Score(ml, model.Transformer, images))
         {
             cancel.ThrowIfCancellationRequested();
@@ -83,9 +94,12 @@ internal static class PredictCommand
                     MaskWriter.WriteComparison(Path.Combine(output, stem + ".compare.png"), w, h, rgb, truth, result.ClassMap, palette, ignoreLabel);
                 }
             }
-            Console.Error.WriteLine($"[{++done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}" +
-                (world is null ? "" : $" (rank {world.Rank}, {all} image(s) in all)"));
+            done++;
+            if (progress.Interactive) progress.Report(done, stem);
+            else Console.Error.WriteLine($"[{done}/{images.Count}] {stem}: {result.ClassMap.Width}x{result.ClassMap.Height}" +
+                (world is null ? "" : $" (rank {world.Rank}, {all} image(s) in all)") + $"  {progress.Speed(done)}");
         }
+        progress.Done();
         var written = new long[] { done };
         world?.AllreduceSum(written.AsSpan());
         Console.WriteLine($"wrote {written[0]} class map(s) to {Path.GetFullPath(output)}");

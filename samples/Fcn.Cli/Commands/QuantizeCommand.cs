@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using Fcn.MLNet;
 using Fcn.MLNet.Quantization;
 
@@ -6,11 +7,19 @@ namespace Fcn.Cli.Commands;
 /// <summary><c>fcn quantize</c>: a float FCN (.onnx or model zip) → int8 (QDQ), calibrated on images.</summary>
 internal static class QuantizeCommand
 {
-    public const string Usage = "fcn quantize --model <fp32.onnx|model.zip> --calibration <image folder> --output <int8.onnx|int8.zip>\n" +
-        "               [--calibration-images N (64)] [--calibration-method percentile|minmax (percentile)] [--percentile P (99.999)]\n" +
-        "               [--quantize-score-layers] " + ModelArguments.Usage + " [--overwrite]";
-
-    public static readonly string[] Flags = ModelArguments.Flags.Append("quantize-score-layers").ToArray();
+    public static readonly CommandDefinition Definition = new("quantize", "a float FCN (.onnx or model zip) → int8 (QDQ), calibrated on images",
+        new[] { "{model} {calibration} {output}" },
+        new Option[]
+        {
+            new("model", "<fp32.onnx|model.zip>", "the float model"),
+            new("calibration", "<image folder>", ".png/.jpg images whose activations set the int8 ranges"),
+            new("output", "<int8.onnx|int8.zip>", "the int8 model (.onnx, or a zip like the input)"),
+            new("calibration-images", "N", "use at most N calibration images", "64"),
+            new("calibration-method", "percentile|minmax", "how activation ranges are chosen", "percentile"),
+            new("percentile", "P", "the percentile of |activation| kept by --calibration-method percentile", "99.999", "percent"),
+            Option.Switch("quantize-score-layers", "also quantize the score layers [default: they stay float]"),
+        }.Concat(ModelArguments.PreprocessingOptions).Append(OutputGuard.OverwriteOption).ToArray(),
+        new[] { "docs/quantization.md: accuracy and speed measured." });
 
     public static int Run(CommandLine cl, CancellationToken cancel)
     {
@@ -38,9 +47,10 @@ internal static class QuantizeCommand
             .Order(StringComparer.Ordinal).ToList();
         if (options.CalibrationImages.Count == 0) throw new UsageException($"--calibration: {calibration} holds no .png or .jpg images");
         int total = Math.Min(options.CalibrationImages.Count, options.MaximumCalibrationImages);
-        options.Progress = new SynchronousProgress<int>(n => Console.Error.Write($"\rcalibrating {n}/{total}"));
+        var progress = new ProgressLine("calibrating", total, "images", TimeSpan.FromSeconds(10));
+        options.Progress = new SynchronousProgress<int>(n => progress.Report(n));
         string summary = FcnQuantizer.QuantizeToFile(options, output);
-        Console.Error.WriteLine();
+        progress.Done();
         Console.WriteLine($"wrote {Path.GetFullPath(output)}: {summary}");
         return 0;
     }

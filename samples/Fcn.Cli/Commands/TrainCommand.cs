@@ -1,3 +1,4 @@
+using Fcn.Cli.Help;
 using System.Globalization;
 using System.Text.Json;
 using Fcn.MLNet;
@@ -22,20 +23,68 @@ namespace Fcn.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    public const string Usage =
-        "fcn train    (--model <base.onnx> | --backbone resnet18|<classifier.onnx> --arch fcn32s|fcn16s|fcn8s [--stages])\n" +
-        "             --images <folder> --masks <folder> --num-classes N --output <trained.onnx|model.zip>\n" +
-        "             [--iterations I | --epochs E] [--batch-size B] [--workers N] [--lr X] [--momentum M] [--weight-decay W]\n" +
-        "             [--bias-lr-mult K] [--bias-decay-mult K] [--lr-policy fixed|step:N[:G]|poly:N[:P]] [--ignore-label L] [--crop WxH]\n" +
-        "             [--scale-jitter MIN:MAX] [--rotate DEG] [--photometric] [--blur MIN:MAX] [--no-augment] [--no-shuffle] [--seed S] [--class-weights median-frequency|w0,w1,…]\n" +
-        "             [--loss-sample F] [--log <file.jsonl>] [--classes <names.txt>] [--val-images <folder> --val-masks <folder>]\n" +
-        "             [--include P,… | --exclude P,…] [--val-include P,… | --val-exclude P,…]   (file-name prefixes: sequences)\n" +
-        "             [--checkpoint-dir <folder> [--resume [--allow-lr-change]]] [--report <folder>] [--max-pixels N] [--overwrite] " + ModelArguments.Usage + " " + ModelArguments.DeviceUsage + "\n" +
-        "             a standard dataset in place of the folders: " + DatasetArguments.Usage + " [--val-split <name>]\n" +
-        "             (its classes, ignore label and names replace --num-classes, --ignore-label and --classes)\n" +
-        "             with a validation set, the final model's report (as fcn evaluate --report) goes to --report, by default <output stem>-report/ beside --output";
+    private static readonly FcnTrainerOptions Defaults = new(); // the one table of defaults (docs/training.md)
 
-    public static readonly string[] Flags = ModelArguments.Flags.Concat(new[] { "no-augment", "no-shuffle", "stages", "resume", "allow-lr-change", "photometric" }).ToArray();
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static readonly CommandDefinition Definition = new("train", "fine-tunes an ONNX FCN, or one built on a backbone (staged or at once), on image/mask folders or a standard dataset",
+        new[]
+        {
+            "({model} | {backbone} {arch} [--stages]) {images} {masks} {num-classes} {output}",
+            "({model} | {backbone} {arch} [--stages]) {dataset} {root} {split} [--val-split <name>] {output}",
+        },
+        new Option[]
+        {
+            new("model", "<base.onnx>", "an ONNX FCN to fine-tune (from fcn build, or any FCN)"),
+            new("backbone", "resnet18|<classifier.onnx>", "build the FCN on the shipped ImageNet ResNet18 or an ImageNet classifier ONNX"),
+            new("arch", "fcn32s|fcn16s|fcn8s", "the FCN to build on --backbone"),
+            Option.Switch("stages", "train FCN-32s, then 16s, then 8s, each from the last [default: the --arch at once]"),
+            new("images", "<folder>", "training images"),
+            new("masks", "<folder>", "training masks, paired with the images by file stem"),
+            new("num-classes", "N", $"number of classes, 1 to {Fcn.MLNet.Evaluation.SegmentationConfusionMatrix.MaxClasses}"),
+            new("output", "<trained.onnx|model.zip>", "the trained model: the ONNX FCN, or an ML.NET model zip over image paths"),
+            new("iterations", "I", "iterations (batches) per stage, in place of --epochs"),
+            new("epochs", "E", "passes over the training images per stage", Invariant(Defaults.Epochs)),
+            new("batch-size", "B", "images per batch", Invariant(Defaults.BatchSize)),
+            new("workers", "N", "threads that decode and augment images ahead of training (0: on the training thread)",
+                $"{Defaults.DataLoadingWorkers} on this machine (a quarter of the cores, 1 to 4; 0 on 2 cores)"),
+            new("lr", "X", "base learning rate (the loss is the mean over labelled pixels)", Invariant(Defaults.LearningRate)),
+            new("momentum", "M", "SGD momentum", Invariant(Defaults.Momentum)),
+            new("weight-decay", "W", "weight decay", Invariant(Defaults.WeightDecay)),
+            new("bias-lr-mult", "K", "learning-rate multiplier of biases", Invariant(Defaults.BiasLearningRateMultiplier)),
+            new("bias-decay-mult", "K", "weight-decay multiplier of biases", Invariant(Defaults.BiasWeightDecayMultiplier)),
+            new("lr-policy", "fixed|step:N[:G]|poly:N[:P]", "learning-rate schedule within a stage: step every N iterations by G (0.1), or poly to iteration N with power P (0.9)", "fixed"),
+            new("ignore-label", "L", "the masks' label that carries no loss", Invariant(Defaults.IgnoreLabel)),
+            new("crop", "WxH", "random crops WIDTHxHEIGHT, padded with the ignore label", "whole images", "pixels"),
+            new("scale-jitter", "MIN:MAX", "resize each image by a random factor in [MIN, MAX] before cropping", "native scale"),
+            new("rotate", "DEG", "random rotation (probability ½) by up to ± DEG", "none", "degrees"),
+            Option.Switch("photometric", "random brightness, contrast, saturation and hue (MMSegmentation's PhotoMetricDistortion)"),
+            new("blur", "MIN:MAX", "random Gaussian blur (probability ½) with σ in [MIN, MAX]", "none", "pixels"),
+            Option.Switch("no-augment", "no random mirroring [default: mirror half the images]"),
+            Option.Switch("no-shuffle", "take the images in file order [default: shuffled every epoch, seeded]"),
+            new("seed", "S", "seed of shuffling, crops, mirroring and loss sampling", Invariant(Defaults.Seed)),
+            new("class-weights", "median-frequency|w0,w1,…", "per-class loss weights, or median-frequency balancing from the masks", "all 1"),
+            new("loss-sample", "F", "fraction of pixels whose loss is kept (paper 3.4)", Invariant(Defaults.LossSampleFraction)),
+            new("log", "<file.jsonl>", "one JSON line per iteration: stage, iteration, epoch, loss, lr, seconds"),
+            new("classes", "<names.txt>", "class names, one a line, stored in the model"),
+            new("val-images", "<folder>", "validation images: mean IU after every epoch; goes with --val-masks"),
+            new("val-masks", "<folder>", "validation masks"),
+            new("include", "P,…", "only training images whose file name starts with one of these prefixes (sequences)"),
+            new("exclude", "P,…", "leave out training images whose file name starts with one of these prefixes"),
+            new("val-include", "P,…", "the same for validation images"),
+            new("val-exclude", "P,…", "the same for validation images"),
+            new("checkpoint-dir", "<folder>", "write a checkpoint after every epoch (and the curves plot) here"),
+            Option.Switch("resume", "continue from the checkpoint in --checkpoint-dir; other settings are refused"),
+            Option.Switch("allow-lr-change", "with --resume: accept a different --lr"),
+            new("val-split", "<name>", "with --dataset: the split to validate on"),
+            new("report", "<folder>", "where the validation set's HTML report goes at the end (with a validation set)", "<output stem>-report beside --output"),
+        }.Concat(ImageScreening.Options(batch: false)).Concat(ModelArguments.PreprocessingOptions).Append(ModelArguments.DeviceOption)
+         .Concat(DatasetArguments.Flags).Append(OutputGuard.OverwriteOption).ToArray(),
+        new[]
+        {
+            "A standard dataset replaces the folders; its classes, ignore label and names replace --num-classes, --ignore-label and --classes.",
+            "Preprocessing flags apply to a --backbone classifier ONNX (resnet18 brings its own). Defaults: docs/training.md.",
+        });
 
 
     public static int Run(CommandLine cl, CancellationToken cancel)
@@ -77,19 +126,30 @@ internal static class TrainCommand
         using var logWriter = log is null || !writes ? null : TrainingLog.Open(log, resumeFrom, givenModel);
         int reported = 0;
         var previous = TimeSpan.Zero;
+        // Iterations per stage, for the rate and the time left (the trainer's own count: whole batches of the global batch).
+        int perStage = options.Iterations ?? options.Epochs * ((trainPairs.Count + options.BatchSize * (world?.Size ?? 1) - 1) / (options.BatchSize * (world?.Size ?? 1)));
+        var progress = new ProgressLine("train", perStage, "iterations", TimeSpan.MaxValue);
+        string? stage = null;
         options.Progress = new SynchronousProgress<FcnTrainingProgress>(p =>
         {
             if (p.EndOfEpoch) return;
             var seconds = (p.Elapsed - previous).TotalSeconds;
             previous = p.Elapsed;
             logWriter?.Write(p, givenModel, seconds);
+            if (p.Stage.ToString() != stage)
+            {
+                progress.Restart(perStage, startAt: p.Iteration - 1); // a resumed stage starts past 0
+                stage = p.Stage.ToString();
+            }
             if (reported++ == 0 || p.Iteration % 20 == 0)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(givenModel ? "" : p.Stage + " ")}iteration {p.Iteration} (epoch {p.Epoch})  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {seconds * 1000:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}"));
+                progress.WriteLine(Console.Out, string.Create(CultureInfo.InvariantCulture,
+                    $"  {(givenModel ? "" : p.Stage + " ")}iteration {p.Iteration} (epoch {p.Epoch})  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {seconds * 1000:F0} ms/iter  {p.Elapsed:hh\\:mm\\:ss}  {progress.Speed(p.Iteration)}"));
+            if (progress.Interactive) progress.Report(p.Iteration, string.Create(CultureInfo.InvariantCulture, $"{(givenModel ? "" : p.Stage + " ")}loss {p.Loss:F4}"));
         });
 
         var trainer = ml.SemanticSegmentation().Trainers.Fcn(options);
         using var model = new LoadedModel(loadImages.Append(trainer).Fit(train));
+        progress.Done();
         if (cancel.IsCancellationRequested)
         {
             // An interrupted run is not a finished model: --output is left alone; the checkpoint carries on.
@@ -166,7 +226,7 @@ internal static class TrainCommand
         bool validated = valImages is not null || valSplit is not null;
         if (reportFolder is not null && !validated) throw new UsageException("--report needs a validation set (--val-images and --val-masks, or --val-split)");
         reportFolder ??= validated ? DefaultReportFolder(output) : null;
-        var defaults = new FcnTrainerOptions(); // the one table of defaults (docs/training.md)
+        var defaults = Defaults;
         var options = new FcnTrainerOptions
         {
             BaseModelPath = modelPath,
