@@ -11,7 +11,8 @@ fcn="dotnet $root/samples/Fcn.Cli/bin/Release/net10.0/fcn.dll"
 bench="dotnet $root/benchmarks/Fcn.Benchmarks/bin/Release/net10.0/Fcn.Benchmarks.dll"
 mkdir -p "$out/480x360" "$out/2048x1024"
 $fcn quantize --model "$fp32" --calibration "$calibration" --output "$out/int8.onnx" --overwrite 2>/dev/null
-ls "$val"/*.png | head -20 | xargs -I{} cp {} "$out/480x360/"
+frames=("$val"/*.png)
+cp "${frames[@]:0:20}" "$out/480x360/"
 # Real photos at 2048x1024: four val frames upscaled (bicubic).
 /usr/bin/python3 - "$out/480x360" "$out/2048x1024" <<'PY'
 import os, sys
