@@ -37,6 +37,8 @@ public static class FcnQuantizer
         {
             if (!zipOut)
                 throw new ArgumentException($"{path} is a model zip: its graph is wrapped for ML.NET, so it quantizes to a .zip, not to {outputPath}. To get an int8 .onnx, quantize the float .onnx.");
+            if (options.Preprocessing is not null)
+                throw new ArgumentException($"{path} is a model zip, which carries its own preprocessing; preprocessing options apply to a .onnx model.");
             var (entry, wrapped) = ModelZipOnnxEntry.Read(path);
             var channelOrder = (ModelMetadata.ReadPreprocessing(wrapped) ?? ImagePreprocessing.None).ChannelOrder;
             var (quantizedZip, summary) = Rewrite(wrapped, wrapped, channelOrder, options, path);
