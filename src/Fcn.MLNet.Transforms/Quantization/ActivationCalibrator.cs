@@ -60,6 +60,7 @@ internal static class ActivationCalibrator
             Array.Fill(high, double.NegativeInfinity);
         }
         var row = new FcnTensorRow();
+        using var runOptions = new RunOptions();
         for (int n = 0; n < images.Count; n++)
         {
             string path = images[n];
@@ -76,7 +77,6 @@ internal static class ActivationCalibrator
                 ImageTensor.Fill(new FcnImageRow { __FcnImage = image }, row, channelOrder == ChannelOrder.Bgr);
             using var pixels = OrtValue.CreateTensorValueFromMemory(row.__FcnPixels, new long[] { 1, row.__FcnPixels.Length });
             using var size = OrtValue.CreateTensorValueFromMemory(new long[] { row.__FcnHeight, row.__FcnWidth }, new long[] { 2 });
-            using var runOptions = new RunOptions();
             using var results = session.Run(runOptions, new[] { SegmentationGraph.PixelsInput, SegmentationGraph.SizeInput }, new[] { pixels, size }, outputs);
             for (int t = 0; t < outputs.Length; t++)
             {

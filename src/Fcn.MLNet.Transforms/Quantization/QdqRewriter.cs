@@ -26,7 +26,7 @@ internal static class QdqRewriter
         var parameters = new Dictionary<string, (float Scale, byte ZeroPoint, string ScaleName, string ZeroPointName)>();
         foreach (var (tensor, _) in plan.Activations)
         {
-            string root = plan.SameParametersAs.TryGetValue(tensor, out var other) ? other : tensor;
+            string root = plan.ParameterSource(tensor);
             if (parameters.TryGetValue(root, out var shared)) { parameters[tensor] = shared; continue; }
             if (!ranges.TryGetValue(root, out var range))
                 throw new InvalidOperationException($"quantization: no calibrated range for '{root}'.");

@@ -30,10 +30,13 @@ internal sealed class QuantizationPlan
     public List<(string Tensor, string Source)> Activations { get; } = new();
 
     /// <summary>Activations that take another's quantization parameters (a MaxPool's output takes its input's).</summary>
-    public Dictionary<string, string> SameParametersAs { get; } = new();
+    private Dictionary<string, string> SameParametersAs { get; } = new();
 
     /// <summary>The activations whose ranges calibration must measure.</summary>
     public IEnumerable<string> CalibratedTensors => Activations.Select(a => a.Tensor).Where(t => !SameParametersAs.ContainsKey(t));
+
+    /// <summary>The calibrated activation whose range sets <paramref name="tensor"/>'s quantization: itself, or the one it shares.</summary>
+    public string ParameterSource(string tensor) => SameParametersAs.TryGetValue(tensor, out var other) ? other : tensor;
 
     /// <summary>Plans the quantization of <paramref name="graph"/> (nodes in topological order).</summary>
     public static QuantizationPlan Build(GraphProto graph, bool quantizeScoreLayers, string source)
@@ -81,7 +84,7 @@ internal sealed class QuantizationPlan
                     break;
                 case "MaxPool" when quantized.Contains(node.Input[0]) && node.Output.Count == 1:
                     Plan(node.Output[0], node.Output[0]);
-                    plan.SameParametersAs[node.Output[0]] = Root(plan, node.Input[0]);
+                    plan.SameParametersAs[node.Output[0]] = plan.ParameterSource(node.Input[0]);
                     break;
             }
         }
@@ -89,9 +92,6 @@ internal sealed class QuantizationPlan
             throw new InvalidDataException($"{source}: no convolution with constant weights to quantize was found (expected a fully convolutional network with Conv nodes).");
         return plan;
     }
-
-    private static string Root(QuantizationPlan plan, string tensor) =>
-        plan.SameParametersAs.TryGetValue(tensor, out var other) ? other : tensor;
 
     private static bool HasConstantWeights(NodeProto conv, IReadOnlyDictionary<string, TensorProto> initializers) =>
         conv.Input.Count >= 2 && initializers.TryGetValue(conv.Input[1], out var weight) && weight.Dims.Count == 4
