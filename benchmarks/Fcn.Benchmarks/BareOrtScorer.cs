@@ -19,7 +19,11 @@ internal sealed class BareOrtScorer : IDisposable
     /// ONNX Runtime's CPU arena: "default" (on, growing by powers of two), "off", or "exact" (an environment arena
     /// that grows by what is asked). ML.NET's ApplyOnnxModel uses the default; the others show what it would change.
     /// </param>
-    public BareOrtScorer(byte[] wrappedModel, string arena = "default")
+    public BareOrtScorer(byte[] wrappedModel, string arena = "default") : this(wrappedModel, ArenaOptions(arena)) { }
+
+    public BareOrtScorer(byte[] wrappedModel, SessionOptions options) => _session = new InferenceSession(wrappedModel, options);
+
+    private static SessionOptions ArenaOptions(string arena)
     {
         var options = new SessionOptions();
         switch (arena)
@@ -33,8 +37,11 @@ internal sealed class BareOrtScorer : IDisposable
                 break;
             default: throw new ArgumentException($"arena: expected default, off or exact; got '{arena}'.");
         }
-        _session = new InferenceSession(wrappedModel, options);
+        return options;
     }
+
+    /// <summary>Ends ONNX Runtime's profiling (when enabled) and returns the profile's file.</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     public int[] Score(string path)
     {

@@ -6,6 +6,8 @@
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- write-model <file.onnx> [classes] [width height]
 //     (the benchmark's ResNet18 FCN-32s, and a test image of that size beside it: for measuring `fcn predict` itself)
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- int8 <fp32.onnx> <int8.onnx> <png folder> [rounds]
+//   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- profile <model.onnx> <image.png> [runs]
+//     (where one image's time goes: ONNX Runtime's profiler by operator, bare session vs pipeline)
 using BenchmarkDotNet.Running;
 using Fcn.Benchmarks;
 
@@ -23,6 +25,8 @@ if (args.Length > 1 && args[0] == "write-model")
 }
 if (args.Length > 3 && args[0] == "int8")
     return Int8Timing.Run(args[1], args[2], args[3], args.Length > 4 ? int.Parse(args[4]) : 5);
+if (args.Length > 2 && args[0] == "profile")
+    return OperatorProfile.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 10);
 if (args.Length > 0 && args[0] == "shift-and-stitch")
     return ShiftAndStitchStudy.Run(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "fcn-sas-study"));
 if (args.Length > 0 && args[0] == "steady")

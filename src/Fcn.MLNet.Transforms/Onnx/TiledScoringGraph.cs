@@ -27,7 +27,7 @@ internal static class TiledScoringGraph
         tiling.Validate();
         long opset = contract.Opset;
         string Scalar(string x) => b.Node("Reshape", new[] { x, b.AddInt64s("tile_scalar", Array.Empty<long>(), 0) });
-        string image8 = b.NamedNode("Reshape", "image_uint8", new[] { pixels, b.Node("Concat", new[] { b.AddInt64s("tile_one_three", new long[] { 1, 3 }, 2), sizeInput }, OnnxAttribute.Int("axis", 0)) });
+        string image8 = SegmentationGraph.ImageFromPixels(b, pixels, sizeInput, "image_uint8");
         string height = b.Node("Slice", new[] { sizeInput, b.AddInt64s("tile_h0", new long[] { 0 }, 1), b.AddInt64s("tile_h1", new long[] { 1 }, 1) });
         string width = b.Node("Slice", new[] { sizeInput, b.AddInt64s("tile_w0", new long[] { 1 }, 1), b.AddInt64s("tile_w1", new long[] { 2 }, 1) });
         string tile = b.AddInt64s("tile_size", new long[] { tiling.TileSize }, 1);

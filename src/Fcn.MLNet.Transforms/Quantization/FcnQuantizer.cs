@@ -41,7 +41,8 @@ public static class FcnQuantizer
                 throw new ArgumentException($"{path} is a model zip, which carries its own preprocessing; preprocessing options apply to a .onnx model.");
             var (entry, wrapped) = ModelZipOnnxEntry.Read(path);
             var channelOrder = (ModelMetadata.ReadPreprocessing(wrapped) ?? ImagePreprocessing.None).ChannelOrder;
-            var (quantizedZip, summary) = Rewrite(wrapped, wrapped, channelOrder, options, path);
+            var (quantizedZip, summary) = Rewrite(wrapped, graph => graph, channelOrder, options, path);
+            SegmentationGraph.DeclareImageShape(quantizedZip.Graph); // zips wrapped before the image's shape was declared
             ModelZipOnnxEntry.WriteCopy(path, entry, quantizedZip.ToByteArray(), outputPath);
             return summary;
         }
@@ -82,13 +83,15 @@ public static class FcnQuantizer
         var fcn = options.ModelPath is string p ? OnnxModelFile.Load(p) : OnnxModelFile.Parse(options.ModelBytes!, source);
         var contract = FcnModelContract.Inspect(fcn, source);
         var preprocessing = options.Preprocessing ?? ModelMetadata.ReadPreprocessing(fcn) ?? ImagePreprocessing.None;
-        var (quantized, description) = Rewrite(fcn, ActivationCalibrator.Runnable(fcn, contract, preprocessing), preprocessing.ChannelOrder, options, source);
+        var (quantized, description) = Rewrite(fcn, graph => ActivationCalibrator.Runnable(graph, contract, preprocessing), preprocessing.ChannelOrder, options, source);
         OnnxModelFile.SetMetadata(quantized, ModelMetadata.PreprocessingKey, preprocessing.ToJson());
         return (quantized, preprocessing, description);
     }
 
-    /// <summary>Plans, calibrates (running <paramref name="runnable"/>) and rewrites <paramref name="model"/>.</summary>
-    private static (ModelProto Model, string Description) Rewrite(ModelProto model, ModelProto runnable, ChannelOrder channelOrder,
+    /// <summary>
+    /// Plans, calibrates (running <paramref name="runnable"/> of the planned float graph) and rewrites <paramref name="model"/>.
+    /// </summary>
+    private static (ModelProto Model, string Description) Rewrite(ModelProto model, Func<ModelProto, ModelProto> runnable, ChannelOrder channelOrder,
         FcnQuantizationOptions options, string source)
     {
         long opset = OnnxModelFile.DefaultDomainOpset(model);
@@ -99,10 +102,13 @@ public static class FcnQuantizer
         if (model.Graph.Node.Any(n => n.OpType == "Loop" && n.Attribute.Any(a => a.G?.Node.Any(b => b.OpType == "Conv") == true)))
             throw new InvalidDataException($"{source}: this model scores in tiles, so its convolutions run inside a Loop; quantize the float .onnx and import the result with --tile.");
         var plan = QuantizationPlan.Build(model.Graph, options.QuantizeScoreLayers, source);
+        model = model.Clone();
+        if (SpaceToDepthStem.Apply(model.Graph, plan.Convolutions) > 0)
+            plan = QuantizationPlan.Build(model.Graph, options.QuantizeScoreLayers, source); // node positions moved
         var images = options.CalibrationImages.Take(options.MaximumCalibrationImages).ToList();
         foreach (var image in images.Where(i => !File.Exists(i)))
             throw new FileNotFoundException($"calibration image not found: {image}", image);
-        var ranges = ActivationCalibrator.Measure(runnable, channelOrder, plan.CalibratedTensors.ToList(), images, options);
+        var ranges = ActivationCalibrator.Measure(runnable(model), channelOrder, plan.CalibratedTensors.ToList(), images, options);
         var quantized = QdqRewriter.Apply(model, plan, ranges);
         string description = $"int8 QDQ: {plan.Convolutions.Count} convolutions, activations calibrated on {images.Count} images by " +
             (options.Method == CalibrationMethod.MinMax ? "min/max" : $"the {options.Percentile.ToString(System.Globalization.CultureInfo.InvariantCulture)}th percentile");

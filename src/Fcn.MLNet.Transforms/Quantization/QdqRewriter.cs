@@ -11,7 +11,8 @@ namespace Fcn.MLNet.Quantization;
 /// <item>each quantized convolution's weights become int8 per output channel (symmetric, scale = max|w| / 127) with a
 /// DequantizeLinear, and its bias int32 with scale = input scale × weight scale, as ONNX Runtime's QDQ fusion expects.</item>
 /// </list>
-/// The float graph's values keep their names; every other node is left as it is.
+/// The float graph's values keep their names, types and shapes (declared shapes stay valid); every other node is left
+/// as it is.
 /// </summary>
 internal static class QdqRewriter
 {
@@ -79,7 +80,6 @@ internal static class QdqRewriter
         graph.Node.AddRange(nodes);
         foreach (var name in removedInitializers)
             if (!graph.Node.Any(n => n.Input.Contains(name))) graph.Initializer.Remove(initializers[name]);
-        graph.ValueInfo.Clear();
         return result;
     }
 

@@ -16,6 +16,14 @@ internal static class Ort
         return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[0].GetTensorTypeAndShape().Shape);
     }
 
+    /// <summary>The graph ONNX Runtime runs for <paramref name="model"/>: after its fusions and layout changes (all levels).</summary>
+    public static ModelProto Optimized(ReadOnlyMemory<byte> model)
+    {
+        string path = Path.Combine(TestPaths.NewTempFolder(), "optimized.onnx");
+        using (new InferenceSession(model.ToArray(), new SessionOptions { OptimizedModelFilePath = path })) { }
+        return Fcn.MLNet.Onnx.OnnxModelFile.Load(path);
+    }
+
     /// <summary>The [1, C, h, w] window of planar [C, H, W] data at (top, left).</summary>
     public static float[] Crop(float[] planar, int channels, int height, int width, int top, int left, int h, int w)
     {
