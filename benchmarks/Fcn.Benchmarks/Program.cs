@@ -7,7 +7,8 @@
 //     (the benchmark's ResNet18 FCN-32s, and a test image of that size beside it: for measuring `fcn predict` itself)
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- int8 <fp32.onnx> <int8.onnx> <png folder> [rounds]
 //   dotnet run -c Release --project benchmarks/Fcn.Benchmarks -- profile <model.onnx> <image.png> [runs]
-//     (where one image's time goes: ONNX Runtime's profiler by operator, bare session vs pipeline)
+//     (where one image's time goes: ONNX Runtime's profiler by operator, bare session vs pipeline;
+//      FCN_PROFILE_OPTIMIZED_MODEL=<file.onnx> also writes the graph ONNX Runtime runs, after its fusions)
 using BenchmarkDotNet.Running;
 using Fcn.Benchmarks;
 

@@ -91,7 +91,7 @@ internal static class SpaceToDepthStem
     /// The weight [O, C, kh, kw] as [O, s²·C, ⌈kh/s⌉, ⌈kw/s⌉]: tap (i, j) of channel c goes to channel (i mod s, j mod s, c)
     /// (SpaceToDepth's order: row offset, column offset, channel), position (⌊i/s⌋, ⌊j/s⌋); the added taps are zero.
     /// </summary>
-    internal static TensorProto Rearrange(TensorProto weight, int s, string name)
+    private static TensorProto Rearrange(TensorProto weight, int s, string name)
     {
         var w = OnnxTensor.ReadFloats(weight);
         int o = (int)weight.Dims[0], c = (int)weight.Dims[1], kh = (int)weight.Dims[2], kw = (int)weight.Dims[3];
