@@ -50,16 +50,26 @@ public class SpaceToDepthStemTests
         Assert.That(Enumerable.Range(0, before.Length).Max(i => Math.Abs(before[i] - after[i])), Is.LessThanOrEqualTo(1e-5 * scale));
     }
 
-    [TestCase(4, 2, 3)]  // k mod s = 0: output sizes would differ for odd inputs
-    [TestCase(7, 1, 3)]  // not strided
-    [TestCase(7, 2, 8)]  // many channels: integer kernels are fast already
-    public void Other_convolutions_are_left_alone(int k, int s, int channels)
+    [TestCase(4, 2, 3, null)]  // k mod s = 0: output sizes would differ for odd inputs
+    [TestCase(7, 1, 3, null)]  // not strided
+    [TestCase(7, 2, 8, null)]  // many channels: integer kernels are fast already
+    [TestCase(7, 2, 3, "auto_pad")]
+    [TestCase(7, 2, 3, "dilations")]
+    [TestCase(7, 2, 3, "group")]
+    public void Other_convolutions_are_left_alone(int k, int s, int channels, string? attribute)
     {
-        var model = SingleConvolution(channels, k, s, new long[] { 1, 1, 1, 1 }, seed: 1);
+        var extra = attribute switch
+        {
+            "auto_pad" => OnnxAttribute.String("auto_pad", "SAME_UPPER"),
+            "dilations" => OnnxAttribute.Ints("dilations", 2, 2),
+            "group" => OnnxAttribute.Int("group", 3),
+            _ => null,
+        };
+        var model = SingleConvolution(channels, k, s, new long[] { 1, 1, 1, 1 }, seed: 1, extra);
         Assert.That(SpaceToDepthStem.Apply(model.Graph, new[] { 0 }), Is.Zero);
     }
 
-    private static ModelProto SingleConvolution(int channels, int k, int s, long[] pads, int seed)
+    private static ModelProto SingleConvolution(int channels, int k, int s, long[] pads, int seed, AttributeProto? extra = null)
     {
         var b = new OnnxGraphBuilder();
         b.AddInput("x", DataType.Float, 1, channels, "h", "w");
@@ -68,7 +78,7 @@ public class SpaceToDepthStemTests
             "x",
             b.AddFloats("w", Ort.Random(16 * channels * k * k, seed), 16, channels, k, k),
             b.AddFloats("bias", Ort.Random(16, seed + 1), 16),
-        }, OnnxAttribute.Ints("kernel_shape", k, k), OnnxAttribute.Ints("strides", s, s), OnnxAttribute.Ints("pads", pads));
+        }, new[] { OnnxAttribute.Ints("kernel_shape", k, k), OnnxAttribute.Ints("strides", s, s), OnnxAttribute.Ints("pads", pads), extra }.OfType<AttributeProto>().ToArray());
         b.AddOutput(y, DataType.Float);
         return OnnxModelFile.CreateModel(b.Graph, opset: 13);
     }
