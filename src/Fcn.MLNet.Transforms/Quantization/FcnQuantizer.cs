@@ -102,17 +102,17 @@ public static class FcnQuantizer
         if (model.Graph.Node.Any(n => n.OpType == "Loop" && n.Attribute.Any(a => a.G?.Node.Any(b => b.OpType == "Conv") == true)))
             throw new InvalidDataException($"{source}: this model scores in tiles, so its convolutions run inside a Loop; quantize the float .onnx and import the result with --tile.");
         var plan = QuantizationPlan.Build(model.Graph, options.QuantizeScoreLayers, source);
-        model = model.Clone();
+        model = model.Clone(); // the one copy: the stem rewrite and the QDQ rewrite both change it in place
         if (SpaceToDepthStem.Apply(model.Graph, plan.Convolutions) > 0)
             plan = QuantizationPlan.Build(model.Graph, options.QuantizeScoreLayers, source); // node positions moved
         var images = options.CalibrationImages.Take(options.MaximumCalibrationImages).ToList();
         foreach (var image in images.Where(i => !File.Exists(i)))
             throw new FileNotFoundException($"calibration image not found: {image}", image);
         var ranges = ActivationCalibrator.Measure(runnable(model), channelOrder, plan.CalibratedTensors.ToList(), images, options);
-        var quantized = QdqRewriter.Apply(model, plan, ranges);
+        QdqRewriter.Apply(model, plan, ranges);
         string description = $"int8 QDQ: {plan.Convolutions.Count} convolutions, activations calibrated on {images.Count} images by " +
             (options.Method == CalibrationMethod.MinMax ? "min/max" : $"the {options.Percentile.ToString(System.Globalization.CultureInfo.InvariantCulture)}th percentile");
-        OnnxModelFile.SetMetadata(quantized, QuantizationKey, description);
-        return (quantized, description);
+        OnnxModelFile.SetMetadata(model, QuantizationKey, description);
+        return (model, description);
     }
 }

@@ -16,10 +16,10 @@ namespace Fcn.MLNet.Quantization;
 /// </summary>
 internal static class QdqRewriter
 {
-    public static ModelProto Apply(ModelProto model, QuantizationPlan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges)
+    /// <summary>Rewrites <paramref name="model"/> in place (the caller owns a copy of the float graph).</summary>
+    public static void Apply(ModelProto model, QuantizationPlan plan, IReadOnlyDictionary<string, (float Low, float High)> ranges)
     {
-        var result = model.Clone();
-        var graph = result.Graph;
+        var graph = model.Graph;
         var b = new OnnxGraphBuilder(graph);
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
 
@@ -59,7 +59,7 @@ internal static class QdqRewriter
         var removedInitializers = new HashSet<string>();
         for (int n = 0; n < graph.Node.Count; n++)
         {
-            var node = graph.Node[n]; // the clone's nodes, in the order the plan numbered them
+            var node = graph.Node[n]; // in the order the plan numbered them
             if (plan.FoldedRelus.Contains(n)) continue;
             string floatInput = node.Input.Count > 0 ? node.Input[0] : "";
             for (int i = 0; i < node.Input.Count; i++)
@@ -80,7 +80,6 @@ internal static class QdqRewriter
         graph.Node.AddRange(nodes);
         foreach (var name in removedInitializers)
             if (!graph.Node.Any(n => n.Input.Contains(name))) graph.Initializer.Remove(initializers[name]);
-        return result;
     }
 
     /// <summary>uint8 scale and zero point for [low, high], the range widened to contain 0.</summary>
